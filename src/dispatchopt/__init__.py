@@ -1,0 +1,32 @@
+"""dispatchopt: field-service dispatch optimisation on Google OR-Tools.
+
+Build a :class:`Problem` from :class:`Technician` and :class:`Ticket` records, call
+:func:`solve`, and check the :class:`Result` with :func:`validate`.
+"""
+
+from dispatchopt.errors import InputError as InputError
+from dispatchopt.generate import generate as generate
+from dispatchopt.models import Break as Break
+from dispatchopt.models import GeodesicTravel as GeodesicTravel
+from dispatchopt.models import HaversineTravel as HaversineTravel
+from dispatchopt.models import Location as Location
+from dispatchopt.models import MatrixTravel as MatrixTravel
+from dispatchopt.models import ObjectiveWeights as ObjectiveWeights
+from dispatchopt.models import Priority as Priority
+from dispatchopt.models import Problem as Problem
+from dispatchopt.models import Shift as Shift
+from dispatchopt.models import Technician as Technician
+from dispatchopt.models import Ticket as Ticket
+from dispatchopt.models import TimeWindow as TimeWindow
+from dispatchopt.params import SolveParams as SolveParams
+from dispatchopt.result import KPIs as KPIs
+from dispatchopt.result import PlacedBreak as PlacedBreak
+from dispatchopt.result import Result as Result
+from dispatchopt.result import Route as Route
+from dispatchopt.result import Unassigned as Unassigned
+from dispatchopt.result import Visit as Visit
+from dispatchopt.solve import solve as solve
+from dispatchopt.validate import Violation as Violation
+from dispatchopt.validate import validate as validate
+
+__version__ = "0.1.0"

@@ -1,0 +1,155 @@
+"""Command line: ``dispatchopt solve | validate | generate | demo``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from dispatchopt.errors import InputError
+from dispatchopt.io.native_json import (
+    dump_json,
+    load_problem,
+    problem_to_dict,
+    read_json,
+    result_from_dict,
+    result_to_dict,
+)
+from dispatchopt.models.problem import Problem
+from dispatchopt.params import SolveParams
+from dispatchopt.solve import solve
+from dispatchopt.validate import validate
+
+
+def _params(args: argparse.Namespace, base: SolveParams | None) -> SolveParams:
+    params = SolveParams.from_toml(args.params) if args.params else (base or SolveParams())
+    changes: dict[str, object] = {}
+    if args.time_limit is not None:
+        changes["time_limit"] = args.time_limit
+    if args.solution_limit is not None:
+        changes["solution_limit"] = args.solution_limit
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    return replace(params, **changes) if changes else params  # type: ignore[arg-type]
+
+
+def _run_solve(problem: Problem, params: SolveParams, args: argparse.Namespace) -> int:
+    result = solve(problem, params)
+    violations = validate(problem, result)
+    if not args.quiet:
+        print(result)
+        print()
+        print(
+            "validator: "
+            + ("no violations" if not violations else f"{len(violations)} violation(s)")
+        )
+        for v in violations:
+            print(f"  {v}")
+    if args.output:
+        dump_json(result_to_dict(result), args.output)
+        if not args.quiet:
+            print(f"schedule written to {args.output}")
+    return 1 if violations or not result.is_feasible() else 0
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    problem, options = load_problem(args.problem)
+    return _run_solve(problem, _params(args, options), args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from dispatchopt.generate import generate
+
+    problem = generate(60, 8, seed=args.instance_seed, impossible_share=0.03)
+    return _run_solve(problem, _params(args, None), args)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    problem, _ = load_problem(args.problem)
+    result = result_from_dict(read_json(args.schedule), problem)
+    violations = validate(problem, result)
+    for v in violations:
+        print(v)
+    print("no violations" if not violations else f"{len(violations)} violation(s)")
+    return 1 if violations else 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from dispatchopt.generate import generate
+
+    problem = generate(
+        args.tickets,
+        args.technicians,
+        seed=args.seed,
+        days=args.days,
+        impossible_share=args.impossible_share,
+    )
+    text = dump_json(problem_to_dict(problem), args.output)
+    if not args.output:
+        sys.stdout.write(text)
+    return 0
+
+
+def _add_search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=float, help="seconds (default 10)")
+    p.add_argument("--solution-limit", type=int, help="stop after N solutions (deterministic)")
+    p.add_argument("--seed", type=int, help="search seed")
+    p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
+    p.add_argument("-o", "--output", type=Path, help="write the schedule as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="dispatchopt", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="plan a problem file and print the schedule")
+    p.add_argument("problem", type=Path)
+    _add_search_options(p)
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("demo", help="plan a generated 60-ticket, 8-technician day")
+    p.add_argument("--instance-seed", type=int, default=7)
+    _add_search_options(p)
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="check a schedule against a problem; exit 1 on violations")
+    p.add_argument("problem", type=Path)
+    p.add_argument("schedule", type=Path)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("generate", help="write a synthetic problem as JSON")
+    p.add_argument("--tickets", type=int, default=60)
+    p.add_argument("--technicians", type=int, default=8)
+    p.add_argument("--days", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--impossible-share", type=float, default=0.0)
+    p.add_argument("-o", "--output", type=Path)
+    p.set_defaults(func=_cmd_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dispatchopt`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    try:
+        code: int = args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Technicians, their shifts and breaks."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dispatchopt.errors import InputError
+from dispatchopt.frozen import FrozenDict
+from dispatchopt.models.location import Location
+from dispatchopt.models.ticket import _check_amounts
+from dispatchopt.timefmt import fmt_clock, fmt_duration
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Break:
+    """A break (e.g. lunch) of ``duration`` seconds taken entirely inside ``[start, end]``."""
+
+    start: int
+    end: int
+    duration: int
+    id: str = "break"
+
+    def __post_init__(self) -> None:
+        record = f"break {self.id!r}"
+        if self.duration < 0:
+            raise InputError(record, f"duration must be >= 0, got {self.duration!r}")
+        if self.end - self.start < self.duration:
+            raise InputError(
+                record,
+                f"window {fmt_clock(self.start)}-{fmt_clock(self.end)} is shorter than its "
+                f"duration {fmt_duration(self.duration)}",
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Shift:
+    """One working period of a technician; each shift is planned as one route.
+
+    ``start`` is the earliest departure from the start location and ``end`` the latest
+    return to the end location (plus the technician's allowed overtime).
+    """
+
+    start: int
+    end: int
+    breaks: tuple[Break, ...] = ()
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        record = f"shift {self.id!r}" if self.id else "shift"
+        if self.end < self.start:
+            raise InputError(
+                record, f"end {fmt_clock(self.end)} is before start {fmt_clock(self.start)}"
+            )
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+        ids = [b.id for b in self.breaks]
+        if len(set(ids)) != len(ids):
+            raise InputError(record, f"break ids must be unique within a shift, got {ids}")
+        for brk in self.breaks:
+            if brk.start < self.start or brk.end > self.end:
+                raise InputError(
+                    record,
+                    f"break {brk.id!r} window {fmt_clock(brk.start)}-{fmt_clock(brk.end)} is "
+                    f"not inside the shift {fmt_clock(self.start)}-{fmt_clock(self.end)}",
+                )
+
+    @property
+    def length(self) -> int:
+        """Shift length in seconds."""
+        return self.end - self.start
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Technician:
+    """A field technician (a "vehicle" in routing terms).
+
+    Parameters
+    ----------
+    id
+        The technician id used by the host system.
+    start
+        Where each shift starts (home or depot).
+    end
+        Where each shift ends; defaults to ``start``.
+    shifts
+        Working periods; a multi-day horizon is a list of shifts, each planned as one route.
+    skills
+        Skill -> level held.
+    stock
+        Spare part -> quantity on the van at the start of each shift.
+    capacity
+        Other amounts the van can carry (matched against ``Ticket.load``).
+    max_jobs
+        Most tickets in one shift.
+    max_working_time
+        Longest route (departure to return, waiting included) in one shift, seconds.
+    max_overtime
+        How long after ``shift.end`` the technician may return, seconds.
+    overtime_cost_per_hour, cost_per_hour, cost_per_km, fixed_cost
+        Costs in currency units: per hour of overtime, per hour worked (departure to
+        return), per km driven, and per shift used.
+    """
+
+    id: str
+    start: Location
+    shifts: tuple[Shift, ...]
+    end: Location | None = None
+    skills: Mapping[str, int] = field(default_factory=FrozenDict)
+    stock: Mapping[str, int] = field(default_factory=FrozenDict)
+    capacity: Mapping[str, int] = field(default_factory=FrozenDict)
+    max_jobs: int | None = None
+    max_working_time: int | None = None
+    max_overtime: int = 0
+    overtime_cost_per_hour: float = 0.0
+    cost_per_hour: float = 0.0
+    cost_per_km: float = 0.0
+    fixed_cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise InputError("technician", f"id must be a non-empty string, got {self.id!r}")
+        record = f"technician {self.id!r}"
+        if not isinstance(self.start, Location):
+            raise InputError(record, "start must be a Location")
+        if self.end is None:
+            object.__setattr__(self, "end", self.start)
+        elif not isinstance(self.end, Location):
+            raise InputError(record, "end must be a Location")
+        shifts = tuple(self.shifts)
+        if not shifts:
+            raise InputError(record, "shifts is empty; give at least one shift")
+        for shift in shifts:
+            if not isinstance(shift, Shift):
+                raise InputError(record, "shifts must hold Shift objects")
+        for before, after in itertools.pairwise(shifts):
+            if after.start < before.end + self.max_overtime:
+                raise InputError(
+                    record,
+                    f"shifts starting {fmt_clock(before.start)} and {fmt_clock(after.start)} "
+                    "overlap (or are out of order)",
+                )
+        object.__setattr__(self, "shifts", shifts)
+        for name, minimum in (("skills", 1), ("stock", 0), ("capacity", 0)):
+            amounts = getattr(self, name)
+            if not isinstance(amounts, Mapping):
+                raise InputError(record, f"{name} must be a mapping of name -> integer")
+            _check_amounts(record, name, amounts, minimum)
+            object.__setattr__(self, name, FrozenDict(amounts))
+        for name in ("max_jobs", "max_working_time"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise InputError(record, f"{name} must be an integer >= 0, got {value!r}")
+        if (
+            isinstance(self.max_overtime, bool)
+            or not isinstance(self.max_overtime, int)
+            or self.max_overtime < 0
+        ):
+            raise InputError(
+                record, f"max_overtime must be whole seconds >= 0, got {self.max_overtime!r}"
+            )
+        for name in ("overtime_cost_per_hour", "cost_per_hour", "cost_per_km", "fixed_cost"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and value >= 0)
+            ):
+                raise InputError(record, f"{name} must be a number >= 0, got {value!r}")
+
+    @property
+    def end_location(self) -> Location:
+        """Where shifts end (``end``, which defaults to ``start``)."""
+        assert self.end is not None
+        return self.end

@@ -1,0 +1,117 @@
+"""Search settings, loadable from TOML so that tuning needs no code change."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dispatchopt.errors import InputError
+
+FIRST_SOLUTION_STRATEGIES = (
+    "AUTOMATIC",
+    "PATH_CHEAPEST_ARC",
+    "PATH_MOST_CONSTRAINED_ARC",
+    "SAVINGS",
+    "PARALLEL_SAVINGS",
+    "SWEEP",
+    "CHRISTOFIDES",
+    "ALL_UNPERFORMED",
+    "BEST_INSERTION",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "LOCAL_CHEAPEST_ARC",
+    "FIRST_UNBOUND_MIN_VALUE",
+)
+METAHEURISTICS = (
+    "AUTOMATIC",
+    "GREEDY_DESCENT",
+    "GUIDED_LOCAL_SEARCH",
+    "SIMULATED_ANNEALING",
+    "TABU_SEARCH",
+    "GENERIC_TABU_SEARCH",
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SolveParams:
+    """How to search.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock limit in seconds for the whole solve (always honoured). ``None``: no limit
+        (then give a ``solution_limit``).
+    solution_limit
+        Stop after this many improving solutions; with it the search is deterministic.
+    seed
+        Seeds the order in which tickets enter the model; 0 keeps input order.
+    first_solution
+        OR-Tools first-solution strategy tried first.
+    fallback_first_solutions
+        Strategies tried in turn when the previous one finds nothing; the last resort is
+        always ``ALL_UNPERFORMED`` (every ticket unassigned), so a plan always comes back.
+    metaheuristic
+        OR-Tools local-search metaheuristic.
+    guided_local_search_lambda
+        GLS penalty factor.
+    log_search
+        Let OR-Tools log its search.
+    """
+
+    time_limit: float | None = 10.0
+    solution_limit: int | None = None
+    seed: int = 0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    fallback_first_solutions: tuple[str, ...] = ("LOCAL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC")
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    guided_local_search_lambda: float = 0.1
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not (
+            math.isfinite(self.time_limit) and self.time_limit > 0
+        ):
+            raise InputError("params", f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise InputError("params", f"solution_limit must be >= 1, got {self.solution_limit!r}")
+        if self.time_limit is None and self.solution_limit is None:
+            raise InputError("params", "give a time_limit or a solution_limit (or both)")
+        object.__setattr__(self, "fallback_first_solutions", tuple(self.fallback_first_solutions))
+        for name in (self.first_solution, *self.fallback_first_solutions):
+            if name not in FIRST_SOLUTION_STRATEGIES:
+                raise InputError(
+                    "params",
+                    f"first_solution {name!r} is not one of {', '.join(FIRST_SOLUTION_STRATEGIES)}",
+                )
+        if self.metaheuristic not in METAHEURISTICS:
+            raise InputError(
+                "params",
+                f"metaheuristic {self.metaheuristic!r} is not one of {', '.join(METAHEURISTICS)}",
+            )
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> SolveParams:
+        """Build from a mapping (e.g. a TOML table), rejecting unknown keys."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError("params", f"unknown setting(s) {unknown}; known: {sorted(known)}")
+        try:
+            return cls(**values)  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise InputError("params", str(exc)) from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> SolveParams:
+        """Read settings from a TOML file (top level or a ``[solve]`` table)."""
+        data = tomllib.loads(Path(path).read_text())
+        table = data.get("solve", data)
+        if not isinstance(table, Mapping):
+            raise InputError(str(path), "[solve] must be a table")
+        return cls.from_mapping(table)

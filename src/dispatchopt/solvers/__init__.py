@@ -1,0 +1,27 @@
+"""Solver backends. Each is a function ``(Problem, SolveParams) -> Result``, imported lazily."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from dispatchopt.errors import InputError
+from dispatchopt.models.problem import Problem
+from dispatchopt.params import SolveParams
+from dispatchopt.result import Result
+
+Backend = Callable[[Problem, SolveParams], Result]
+
+#: backend name -> "module:function"
+BACKENDS = {"ortools": "dispatchopt.solvers.ortools:solve_ortools"}
+
+
+def get_backend(name: str) -> Backend:
+    """Import and return a backend by name."""
+    try:
+        target = BACKENDS[name]
+    except KeyError:
+        raise InputError("params", f"unknown backend {name!r}; known: {sorted(BACKENDS)}") from None
+    module, func = target.split(":")
+    backend: Backend = getattr(importlib.import_module(module), func)
+    return backend

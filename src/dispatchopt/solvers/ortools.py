@@ -1,0 +1,467 @@
+"""OR-Tools routing backend: the only module that imports ortools.
+
+Each technician shift is one vehicle. Every transit is registered as a matrix or a unary vector
+(``RegisterTransitMatrix`` / ``RegisterUnaryTransitVector``), so no Python runs inside the
+search. Costs are integers in ``1 / COST_SCALE`` currency units.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from dispatchopt.eligibility import Eligibility, compute_eligibility, eligible_technicians
+from dispatchopt.models.problem import Problem
+from dispatchopt.models.ticket import Priority
+from dispatchopt.params import SolveParams
+from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
+
+log = logging.getLogger("dispatchopt")
+
+COST_SCALE = 100_000
+"""Internal cost units per currency unit."""
+_PENALTY_CAP = 2**56
+_STATUS = {1: "feasible", 2: "feasible", 7: "optimal"}
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """What extraction needs from the build."""
+
+    routing: pywrapcp.RoutingModel
+    manager: pywrapcp.RoutingIndexManager
+    time: pywrapcp.RoutingDimension
+    breaks: list[list[tuple[str, object]]]
+    ticket_of_node: IntArray
+    offset: int
+    eligibility: Eligibility
+
+
+def _penalties(problem: Problem, active: IntArray, base: int) -> IntArray:
+    """Unassigned penalty per active ticket: each priority outweighs all lower ones together."""
+    tickets = problem.tickets
+    weights = problem.weights
+    horizon = max((s.end for t in problem.technicians for s in t.shifts), default=0) - min(
+        (s.start for t in problem.technicians for s in t.shifts), default=0
+    )
+    pen = np.zeros(len(active), dtype=np.int64)
+    lower_total = 0
+    capped = False
+    for priority in Priority:
+        mask = np.array([tickets[i].priority == priority for i in active], dtype=bool)
+        if not mask.any():
+            continue
+        late = weights.lateness_cost_per_hour[priority] * COST_SCALE / 3600.0
+        level = base + lower_total + int(late * max(horizon, 0))
+        if level > _PENALTY_CAP:
+            level, capped = _PENALTY_CAP, True
+        pen[mask] = level
+        lower_total = min(lower_total + level * int(mask.sum()), _PENALTY_CAP)
+    if capped:
+        log.warning(
+            "priority penalties capped at %d: dominance of priorities may not hold", _PENALTY_CAP
+        )
+    for k, i in enumerate(active):
+        override = tickets[i].unassigned_cost
+        if override is not None:
+            pen[k] = round(override * COST_SCALE)
+    return pen
+
+
+def _auto_base_penalty(problem: Problem, time_m: IntArray, dist_m: IntArray) -> int:
+    """Value of doing the cheapest ticket: well above the cost of any single detour."""
+    techs = problem.technicians
+    worst_time = int(time_m.max(initial=0)) * 2 + max(
+        (t.duration for t in problem.tickets), default=0
+    )
+    worst_dist = int(dist_m.max(initial=0)) * 2
+    per_tech = [
+        t.fixed_cost
+        + t.cost_per_hour * worst_time / 3600.0
+        + t.cost_per_km * worst_dist / 1000.0
+        + t.overtime_cost_per_hour * worst_time / 3600.0
+        for t in techs
+    ]
+    unit_cost = max(per_tech, default=0.0) * COST_SCALE
+    # Vehicles with no costs are routed on travel time (1 unit per second).
+    return int(max(unit_cost, worst_time + worst_dist) * 10) + 1
+
+
+def _build(problem: Problem, params: SolveParams) -> _Model:
+    tickets = problem.tickets
+    techs = problem.technicians
+    vehicles = problem.vehicles
+    elig = compute_eligibility(problem)
+    active = np.flatnonzero(elig.allowed.any(axis=1)) if len(vehicles) else np.zeros(0, np.int64)
+    if params.seed:
+        active = np.random.default_rng(params.seed).permutation(active)
+    table = problem.location_table
+    veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
+
+    # Nodes: active tickets first, then one node per distinct depot location.
+    depot_rows = np.unique(np.concatenate([table.start[veh_tech], table.end[veh_tech]]))
+    depot_node = {int(r): len(active) + k for k, r in enumerate(depot_rows)}
+    node_loc = np.concatenate([table.ticket[active], depot_rows]).astype(np.int64)
+    n_nodes = len(node_loc)
+    mats = problem.travel_matrices
+    dur = mats.duration[np.ix_(node_loc, node_loc)]
+    dist = mats.distance[np.ix_(node_loc, node_loc)]
+    service = np.zeros(n_nodes, dtype=np.int64)
+    service[: len(active)] = [tickets[i].duration for i in active]
+    transit = dur + service[:, None]
+
+    starts = [depot_node[int(table.start[v.technician])] for v in vehicles]
+    ends = [depot_node[int(table.end[v.technician])] for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(n_nodes, len(vehicles), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    # Time offset so that every internal time is >= 0.
+    all_times = [s.start for t in techs for s in t.shifts]
+    all_times += [w.start for i in active for w in tickets[i].time_windows]
+    all_times += [b.start for t in techs for s in t.shifts for b in s.breaks]
+    offset = min([0, *all_times])
+    end_limits = [
+        techs[v.technician].shifts[v.shift].end + techs[v.technician].max_overtime for v in vehicles
+    ]
+    latest = max([0, *end_limits, *(w.end for i in active for w in tickets[i].time_windows)])
+    horizon = latest - offset + int(transit.max(initial=0)) + 1
+
+    # Time: travel + service of the node left; slack = waiting and breaks.
+    time_cb = routing.RegisterTransitMatrix(transit.tolist())
+    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+
+    # Arc costs per distinct (cost/hour, cost/km) pair; slack (waiting) priced at cost/hour.
+    classes: dict[tuple[float, float], int] = {}
+    for v, veh in enumerate(vehicles):
+        tech = techs[veh.technician]
+        key = (tech.cost_per_hour, tech.cost_per_km)
+        if key not in classes:
+            if key == (0.0, 0.0):
+                cost = transit + dist  # no prices given: minimise time and distance
+            else:
+                cost = np.rint(
+                    transit * (tech.cost_per_hour * COST_SCALE / 3600.0)
+                    + dist * (tech.cost_per_km * COST_SCALE / 1000.0)
+                ).astype(np.int64)
+            classes[key] = routing.RegisterTransitMatrix(cost.tolist())
+        routing.SetArcCostEvaluatorOfVehicle(classes[key], v)
+        slack_cost = round(tech.cost_per_hour * COST_SCALE / 3600.0)
+        if slack_cost:
+            time_dim.SetSlackCostCoefficientForVehicle(slack_cost, v)
+        if tech.fixed_cost:
+            routing.SetFixedCostOfVehicle(round(tech.fixed_cost * COST_SCALE), v)
+
+    # Vehicles: shift hours, overtime, working time, breaks.
+    visit_transits = [int(service[manager.IndexToNode(i)]) for i in range(routing.Size())]
+    breaks: list[list[tuple[str, object]]] = []
+    for v, veh in enumerate(vehicles):
+        tech = techs[veh.technician]
+        shift = tech.shifts[veh.shift]
+        lo, hi = shift.start - offset, shift.end + tech.max_overtime - offset
+        time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
+        time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
+        if tech.max_overtime and tech.overtime_cost_per_hour:
+            time_dim.SetCumulVarSoftUpperBound(
+                routing.End(v),
+                shift.end - offset,
+                round(tech.overtime_cost_per_hour * COST_SCALE / 3600.0),
+            )
+        if tech.max_working_time is not None:
+            time_dim.SetSpanUpperBoundForVehicle(tech.max_working_time, v)
+        intervals = [
+            solver.FixedDurationIntervalVar(
+                b.start - offset, b.end - b.duration - offset, b.duration, False, f"v{v}b{k}"
+            )
+            for k, b in enumerate(shift.breaks)
+        ]
+        if intervals:
+            time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
+        breaks.append([(b.id, iv) for b, iv in zip(shift.breaks, intervals, strict=True)])
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+
+    # Tickets: windows, SLA, allowed vehicles, unassigned penalty.
+    base = (
+        round(problem.weights.unassigned_cost * COST_SCALE)
+        if problem.weights.unassigned_cost is not None
+        else _auto_base_penalty(problem, transit, dist)
+    )
+    penalty = _penalties(problem, active, base)
+    all_vehicles = len(vehicles)
+    for node, i in enumerate(active):
+        ticket = tickets[i]
+        index = manager.NodeToIndex(node)
+        cumul = time_dim.CumulVar(index)
+        if ticket.time_windows:
+            windows = ticket.time_windows
+            cumul.SetRange(windows[0].start - offset, windows[-1].end - offset)
+            for before, after in itertools.pairwise(windows):
+                if after.start - before.end > 1:
+                    cumul.RemoveInterval(before.end + 1 - offset, after.start - 1 - offset)
+        if ticket.due_by is not None:
+            coef = problem.weights.lateness_cost_per_hour[ticket.priority] * COST_SCALE / 3600.0
+            if coef > 0:
+                time_dim.SetCumulVarSoftUpperBound(
+                    index, max(0, ticket.due_by - ticket.duration - offset), round(coef)
+                )
+        allowed = np.flatnonzero(elig.allowed[i])
+        if len(allowed) < all_vehicles:
+            # SetAllowedVehiclesForIndex's absl::Span argument is not wrapped in the 9.15 Python
+            # package; restricting the vehicle variable is equivalent (-1 = unperformed).
+            routing.VehicleVar(index).SetValues([-1, *(int(x) for x in allowed)])
+        routing.AddDisjunction([index], int(penalty[node]))
+
+    _add_amount_dimensions(problem, routing, elig, active, n_nodes)
+    _add_max_jobs(problem, routing, len(active), n_nodes)
+    _add_preferences(problem, routing, active, n_nodes)
+
+    ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
+    ticket_of_node[: len(active)] = active
+    return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig)
+
+
+def _add_amount_dimensions(
+    problem: Problem,
+    routing: pywrapcp.RoutingModel,
+    elig: Eligibility,
+    active: IntArray,
+    n_nodes: int,
+) -> None:
+    """Van stock (parts) and capacity (load) as capacity dimensions, only where they can bind."""
+    tickets = problem.tickets
+    techs = problem.technicians
+    vehicles = problem.vehicles
+    for attr, tech_attr in (("parts", "stock"), ("load", "capacity")):
+        names = sorted({k for i in active for k in getattr(tickets[i], attr)})
+        for name in names:
+            demand = np.zeros(n_nodes, dtype=np.int64)
+            demand[: len(active)] = [getattr(tickets[i], attr).get(name, 0) for i in active]
+            caps = np.array(
+                [getattr(techs[v.technician], tech_attr).get(name, 0) for v in vehicles]
+            )
+            reachable_demand = elig.allowed[active].T.astype(np.int64) @ demand[: len(active)]
+            if np.all(reachable_demand <= caps):
+                continue  # can never bind: allowed vehicles already filter single tickets
+            cb = routing.RegisterUnaryTransitVector(demand.tolist())
+            routing.AddDimensionWithVehicleCapacity(
+                cb, 0, [int(c) for c in caps], True, f"{attr}:{name}"
+            )
+
+
+def _add_max_jobs(
+    problem: Problem, routing: pywrapcp.RoutingModel, n_active: int, n_nodes: int
+) -> None:
+    techs = problem.technicians
+    limits = [techs[v.technician].max_jobs for v in problem.vehicles]
+    if all(lim is None or lim >= n_active for lim in limits):
+        return
+    ones = [1] * n_active + [0] * (n_nodes - n_active)
+    cb = routing.RegisterUnaryTransitVector(ones)
+    routing.AddDimensionWithVehicleCapacity(
+        cb, 0, [n_active if lim is None else lim for lim in limits], True, "max_tasks"
+    )
+
+
+def _add_preferences(
+    problem: Problem, routing: pywrapcp.RoutingModel, active: IntArray, n_nodes: int
+) -> None:
+    """Per-vehicle unary cost for serving a ticket whose preferred technicians are others."""
+    tickets = problem.tickets
+    if not any(tickets[i].preferred_technicians for i in active):
+        return
+    cost = round(problem.weights.preference_cost * COST_SCALE)
+    callbacks = []
+    total = 0
+    for veh in problem.vehicles:
+        tech_id = problem.technicians[veh.technician].id
+        vector = [0] * n_nodes
+        for node, i in enumerate(active):
+            preferred = tickets[i].preferred_technicians
+            if preferred and tech_id not in preferred:
+                vector[node] = cost
+        total = max(total, sum(vector))
+        callbacks.append(routing.RegisterUnaryTransitVector(vector))
+    routing.AddDimensionWithVehicleTransits(callbacks, 0, max(total, 1), True, "preference")
+    routing.GetDimensionOrDie("preference").SetSpanCostCoefficientForAllVehicles(1)
+
+
+def _search_parameters(params: SolveParams, strategy: str, remaining: float | None) -> object:
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    search.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
+    )
+    search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
+    if remaining is not None:
+        search.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    search.log_search = params.log_search
+    return search
+
+
+def _travel_with_breaks(depart: int, travel: int, breaks: Sequence[tuple[int, int]]) -> int:
+    """Arrival time when driving ``travel`` seconds from ``depart``, pausing for breaks."""
+    now, left = depart, travel
+    for b_start, b_end in sorted(breaks):
+        if b_end <= now:
+            continue
+        if now + left <= b_start:
+            break
+        left -= max(0, b_start - now)
+        now = max(now, b_end)
+    return now + left
+
+
+def _extract(
+    problem: Problem, model: _Model, solution: object
+) -> tuple[list[Route], list[Unassigned]]:
+    routing, manager, time_dim = model.routing, model.manager, model.time
+    tickets = problem.tickets
+    table = problem.location_table
+    mats = problem.travel_matrices
+    offset = model.offset
+    routes: list[Route] = []
+    served: set[int] = set()
+    for v, veh in enumerate(problem.vehicles):
+        tech = problem.technicians[veh.technician]
+        placed = []
+        for break_id, interval in model.breaks[v]:
+            start = solution.StartValue(interval) + offset  # type: ignore[attr-defined]
+            placed.append((start, start + solution.DurationValue(interval), break_id))  # type: ignore[attr-defined]
+        placed.sort()
+        index = routing.Start(v)
+        route_start = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
+        prev_row, prev_end = int(table.start[veh.technician]), route_start
+        visits: list[Visit] = []
+        index = solution.Value(routing.NextVar(index))  # type: ignore[attr-defined]
+        while not routing.IsEnd(index):
+            i = int(model.ticket_of_node[manager.IndexToNode(index)])
+            served.add(i)
+            row = int(table.ticket[i])
+            start = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
+            travel = int(mats.duration[prev_row, row])
+            in_gap = [(s, e) for s, e, _ in placed if prev_end <= s < start]
+            arrival = _travel_with_breaks(prev_end, travel, in_gap)
+            paused = sum(max(0, min(e, start) - max(s, arrival)) for s, e in in_gap)
+            visits.append(
+                Visit(
+                    ticket_id=tickets[i].id,
+                    arrival=arrival,
+                    start=start,
+                    end=start + tickets[i].duration,
+                    travel_time=travel,
+                    distance=int(mats.distance[prev_row, row]),
+                    waiting=start - arrival - paused,
+                )
+            )
+            prev_row, prev_end = row, start + tickets[i].duration
+            index = solution.Value(routing.NextVar(index))  # type: ignore[attr-defined]
+        route_end = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
+        end_row = int(table.end[veh.technician])
+        if not visits:
+            route_end = route_start = max(route_start, tech.shifts[veh.shift].start)
+            route_end = route_start + int(mats.duration[prev_row, end_row])
+        after_of = [sum(1 for vis in visits if vis.end <= s) for s, _, _ in placed]
+        routes.append(
+            Route(
+                technician_id=tech.id,
+                shift_index=veh.shift,
+                start=route_start,
+                end=route_end,
+                visits=tuple(visits),
+                breaks=tuple(
+                    PlacedBreak(break_id=bid, start=s, end=e, after=a)
+                    for (s, e, bid), a in zip(placed, after_of, strict=True)
+                )
+                if visits
+                else (),
+                return_travel_time=int(mats.duration[prev_row, end_row]),
+                return_distance=int(mats.distance[prev_row, end_row]),
+            )
+        )
+    unassigned = [u for i, u in sorted(model.eligibility.reasons.items())]
+    for i in model.ticket_of_node[model.ticket_of_node >= 0]:
+        if int(i) not in served:
+            names = eligible_technicians(problem, model.eligibility.allowed[i])
+            unassigned.append(
+                Unassigned(
+                    ticket_id=tickets[i].id,
+                    reason="no_capacity",
+                    message=(
+                        f"eligible technicians ({', '.join(names[:5])}"
+                        f"{' and more' if len(names) > 5 else ''}) had no room for it within "
+                        "their shifts, its time windows and the higher-priority or cheaper work "
+                        "planned"
+                    ),
+                )
+            )
+    order = problem.ticket_index
+    unassigned.sort(key=lambda u: order[u.ticket_id])
+    return routes, unassigned
+
+
+def solve_ortools(problem: Problem, params: SolveParams) -> Result:
+    """Plan ``problem`` with OR-Tools routing; see :func:`dispatchopt.solve`."""
+    started = time.perf_counter()
+    deadline = None if params.time_limit is None else started + params.time_limit
+    model = _build(problem, params)
+    build_time = time.perf_counter() - started
+    log.debug("model built in %.3fs", build_time)
+    solution = None
+    strategies = [params.first_solution, *params.fallback_first_solutions]
+    if "ALL_UNPERFORMED" not in strategies:
+        strategies.append("ALL_UNPERFORMED")
+    used = strategies[0]
+    for strategy in strategies:
+        remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+        used = strategy
+        solution = model.routing.SolveWithParameters(
+            _search_parameters(params, strategy, remaining)
+        )
+        if solution is not None:
+            break
+        log.info("first-solution strategy %s found nothing; falling back", strategy)
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+    runtime = time.perf_counter() - started
+    if solution is None:
+        unassigned = [
+            Unassigned(
+                ticket_id=t.id, reason="no_solution", message="the solver found no plan in time"
+            )
+            for t in problem.tickets
+        ]
+        return Result(
+            status="no_solution",
+            routes=(),
+            unassigned=tuple(unassigned),
+            kpis=compute_kpis(problem, (), unassigned),
+            objective=float("inf"),
+            runtime=runtime,
+            origin=problem.origin,
+            details={"build_time": build_time, "first_solution": used},
+        )
+    routes, unassigned = _extract(problem, model, solution)
+    status = _STATUS.get(model.routing.status(), "feasible")
+    return Result(
+        status=status,
+        routes=tuple(routes),
+        unassigned=tuple(unassigned),
+        kpis=compute_kpis(problem, routes, unassigned),
+        objective=solution.ObjectiveValue() / COST_SCALE,
+        runtime=runtime,
+        origin=problem.origin,
+        details={"build_time": build_time, "first_solution": used},
+    )
