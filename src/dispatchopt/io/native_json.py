@@ -66,6 +66,12 @@ class _Reader:
     def time(self, key: str, default: int | None = None) -> int | None:
         return self.convert(key, self._time, default)
 
+    def required_time(self, key: str) -> int:
+        value = self.time(key)
+        if value is None:
+            raise self.fail(f"field {key!r} is missing")
+        return value
+
     def _time(self, value: object) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -216,9 +222,9 @@ def _shift(data: object, record: str, origin: datetime) -> Shift:
             breaks.append(
                 Break(
                     id=str(b.data.get("id", f"break{k}")),
-                    start=b.time("start") or 0,
-                    end=b.time("end") or 0,
-                    duration=b.duration("duration", 0) or 0,
+                    start=b.required_time("start"),
+                    end=b.required_time("end"),
+                    duration=b.duration("duration") if b.has("duration") else b.require("duration"),
                 )
             )
         except InputError as exc:
@@ -226,8 +232,8 @@ def _shift(data: object, record: str, origin: datetime) -> Shift:
     try:
         return Shift(
             id=r.data.get("id"),
-            start=r.time("start") if r.has("start") else r.require("start"),
-            end=r.time("end") if r.has("end") else r.require("end"),
+            start=r.required_time("start"),
+            end=r.required_time("end"),
             breaks=tuple(breaks),
         )
     except InputError as exc:
