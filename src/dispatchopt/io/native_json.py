@@ -224,7 +224,7 @@ def _shift(data: object, record: str, origin: datetime) -> Shift:
                     id=str(b.data.get("id", f"break{k}")),
                     start=b.required_time("start"),
                     end=b.required_time("end"),
-                    duration=b.duration("duration") if b.has("duration") else b.require("duration"),
+                    duration=b.duration("duration", 0) if b.require("duration") else 0,
                 )
             )
         except InputError as exc:
