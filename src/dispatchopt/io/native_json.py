@@ -218,13 +218,14 @@ def _shift(data: object, record: str, origin: datetime) -> Shift:
     breaks = []
     for k, item in enumerate(r.data.get("breaks") or []):
         b = _Reader(item, f"{record} breaks[{k}]", origin, {"id", "start", "end", "duration"})
+        b.require("duration")
         try:
             breaks.append(
                 Break(
                     id=str(b.data.get("id", f"break{k}")),
                     start=b.required_time("start"),
                     end=b.required_time("end"),
-                    duration=b.duration("duration", 0) if b.require("duration") else 0,
+                    duration=b.duration("duration", 0) or 0,
                 )
             )
         except InputError as exc:
