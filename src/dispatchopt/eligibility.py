@@ -15,12 +15,13 @@ import numpy.typing as npt
 
 from dispatchopt.models.problem import Problem
 from dispatchopt.result import Unassigned
-from dispatchopt.timefmt import fmt_clock
+from dispatchopt.timefmt import fmt_clock, fmt_duration
 
 BoolMatrix = npt.NDArray[np.bool_]
 
 #: Reason codes, in the order the filters are applied.
 REASONS = (
+    "no_technicians",
     "skills",
     "technician_rules",
     "parts",
@@ -97,6 +98,14 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         keys = {k for t in tickets for k in getattr(t, attr)}
         keys |= {k for t in techs for k in getattr(t, tech_attr)}
         return sorted(keys)
+
+    if not problem.vehicles:
+        none = {
+            i: Unassigned(ticket_id=t.id, reason="no_technicians",
+                          message="there are no technician shifts to plan")
+            for i, t in enumerate(tickets)
+        }
+        return Eligibility(allowed=np.zeros((n, 0), dtype=bool), reasons=none)
 
     checks: list[tuple[str, BoolMatrix, Callable[[int, BoolMatrix], str]]] = []
 
@@ -235,8 +244,8 @@ def compute_eligibility(problem: Problem) -> Eligibility:
             "outside_shifts",
             overlap,
             lambda i, pool: (
-                f"its time windows ({windows_text(i)}) do not overlap any shift of "
-                f"the eligible technicians ({vehicle_names(pool)})"
+                f"a {fmt_duration(tickets[i].duration)} job starting {windows_text(i)} fits in "
+                f"no shift of the eligible technicians ({vehicle_names(pool)})"
             ),
         ),
         (

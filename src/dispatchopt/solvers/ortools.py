@@ -416,6 +416,13 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
     """Plan ``problem`` with OR-Tools routing; see :func:`dispatchopt.solve`."""
     started = time.perf_counter()
     deadline = None if params.time_limit is None else started + params.time_limit
+    if not problem.vehicles:  # OR-Tools cannot model zero vehicles
+        reasons = list(compute_eligibility(problem).reasons.values())
+        return Result(
+            status="feasible", routes=(), unassigned=tuple(reasons),
+            kpis=compute_kpis(problem, (), reasons), objective=0.0,
+            runtime=time.perf_counter() - started, origin=problem.origin,
+        )
     model = _build(problem, params)
     build_time = time.perf_counter() - started
     log.debug("model built in %.3fs", build_time)

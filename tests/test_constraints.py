@@ -1,0 +1,246 @@
+"""One small hand-checkable problem per constraint, each showing the constraint binds."""
+
+from __future__ import annotations
+
+from dispatchopt import Break, Priority, Shift, SolveParams, Technician, TimeWindow, Location, ObjectiveWeights
+from tests.conftest import H, MIN, assignee, make_problem, solve_valid, tech, ticket
+
+
+def test_only_skilled_technician_gets_ticket() -> None:
+    """A ticket needing hvac level 2 goes to the one technician with it, though farther away."""
+    p = make_problem(
+        [tech("near", home=5, skills={"hvac": 1}), tech("far", home=0, skills={"hvac": 2})],
+        [ticket("T1", 5, skills={"hvac": 2})],
+    )
+    assert assignee(solve_valid(p), "T1") == "far"
+
+
+def test_part_goes_to_van_holding_it() -> None:
+    """A ticket needing a compressor goes to the only van with one in stock."""
+    p = make_problem(
+        [tech("near", home=5), tech("far", home=0, stock={"compressor": 1})],
+        [ticket("T1", 5, parts={"compressor": 1})],
+    )
+    assert assignee(solve_valid(p), "T1") == "far"
+
+
+def test_van_stock_is_a_capacity() -> None:
+    """Two tickets each needing the van's single filter cannot share one van."""
+    p = make_problem(
+        [tech("A", home=1, stock={"filter": 1}), tech("B", home=8, stock={"filter": 1})],
+        [ticket("T1", 1, parts={"filter": 1}), ticket("T2", 2, parts={"filter": 1})],
+    )
+    r = solve_valid(p)
+    assert {assignee(r, "T1"), assignee(r, "T2")} == {"A", "B"}
+
+
+def test_load_capacity_binds() -> None:
+    """Load beyond one van's capacity forces the second ticket onto the other van."""
+    p = make_problem(
+        [tech("A", home=1, capacity={"kg": 100}), tech("B", home=9, capacity={"kg": 100})],
+        [ticket("T1", 1, load={"kg": 60}), ticket("T2", 1, load={"kg": 60})],
+    )
+    r = solve_valid(p)
+    assert {assignee(r, "T1"), assignee(r, "T2")} == {"A", "B"}
+
+
+def test_break_taken_inside_its_window() -> None:
+    """Lunch is placed inside 12:00-13:00 even though work fills the day around it."""
+    lunch = Break(start=12 * H, end=13 * H, duration=30 * MIN, id="lunch")
+    p = make_problem(
+        [tech("A", breaks=(lunch,))],
+        [ticket(f"T{k}", 0, duration=H) for k in range(7)],
+    )
+    r = solve_valid(p)
+    (brk,) = r.routes[0].breaks
+    assert 12 * H <= brk.start and brk.end <= 13 * H
+    assert r.kpis.assigned == 7
+
+
+def test_critical_kept_and_routine_dropped_when_time_is_short() -> None:
+    """With room for one 5-hour job only, the critical ticket is kept and the low one dropped."""
+    p = make_problem(
+        [tech("A", start=8 * H, end=14 * H)],
+        [
+            ticket("low", 1, duration=5 * H, priority=Priority.LOW),
+            ticket("crit", 2, duration=5 * H, priority=Priority.CRITICAL),
+        ],
+    )
+    r = solve_valid(p)
+    assert assignee(r, "crit") == "A"
+    assert [u.ticket_id for u in r.unassigned] == ["low"]
+    assert r.unassigned[0].reason == "no_capacity"
+
+
+def test_one_urgent_outweighs_many_normal() -> None:
+    """One urgent ticket beats three normal ones that together fill the same time."""
+    p = make_problem(
+        [tech("A", start=8 * H, end=12 * H)],
+        [ticket("urgent", 1, duration=3 * H, priority="urgent")]
+        + [ticket(f"n{k}", 0, duration=H, priority="normal") for k in range(3)],
+    )
+    r = solve_valid(p)
+    assert assignee(r, "urgent") == "A"
+
+
+def test_appointment_window_respected() -> None:
+    """A 14:00-15:00 appointment starts inside its window although the technician is free at 8."""
+    p = make_problem([tech("A")], [ticket("T1", 1, time_windows=(TimeWindow(start=14 * H, end=15 * H),))])
+    r = solve_valid(p)
+    (visit,) = r.routes[0].visits
+    assert 14 * H <= visit.start <= 15 * H
+
+
+def test_second_window_used_when_first_is_taken() -> None:
+    """With two windows, the ticket that cannot make the first is served in the second."""
+    p = make_problem(
+        [tech("A")],
+        [
+            ticket("fixed", 0, duration=2 * H, time_windows=(TimeWindow(start=8 * H, end=8 * H),)),
+            ticket(
+                "two", 0, duration=H,
+                time_windows=(TimeWindow(start=9 * H, end=9 * H + 30 * MIN), TimeWindow(start=15 * H, end=16 * H)),
+            ),
+        ],
+    )
+    r = solve_valid(p)
+    visit = next(v for v in r.routes[0].visits if v.ticket_id == "two")
+    assert 15 * H <= visit.start <= 16 * H
+
+
+def test_sla_due_by_orders_the_route() -> None:
+    """An urgent ticket due at 9:30 is done first even when the route would rather start elsewhere."""
+    p = make_problem(
+        [tech("A", home=0)],
+        [ticket("near", 1, duration=H), ticket("due", 6, duration=30 * MIN, due_by=9 * H + 30 * MIN, priority="urgent")],
+    )
+    r = solve_valid(p)
+    assert r.routes[0].visits[0].ticket_id == "due"
+    assert r.kpis.sla_on_time == 1
+
+
+def test_late_sla_is_soft() -> None:
+    """A due-by that cannot be met still gets the ticket scheduled, with its lateness reported."""
+    p = make_problem([tech("A", home=0, start=8 * H)], [ticket("T1", 9, duration=H, due_by=8 * H)])
+    r = solve_valid(p)
+    assert assignee(r, "T1") == "A"
+    assert r.kpis.total_lateness > 0 and r.kpis.sla_on_time == 0
+
+
+def test_max_jobs_limits_a_route() -> None:
+    """With max_jobs 2, the third ticket goes to the other technician."""
+    p = make_problem(
+        [tech("A", home=0, max_jobs=2), tech("B", home=9)],
+        [ticket(f"T{k}", 0) for k in range(3)],
+    )
+    r = solve_valid(p)
+    assert sum(1 for k in range(3) if assignee(r, f"T{k}") == "A") == 2
+
+
+def test_max_working_time_limits_a_route() -> None:
+    """A 3-hour working-time cap leaves one of four 1-hour jobs to the other technician."""
+    p = make_problem(
+        [tech("A", home=0, max_working_time=3 * H + 10), tech("B", home=9)],
+        [ticket(f"T{k}", 0, duration=50 * MIN) for k in range(4)],
+    )
+    r = solve_valid(p)
+    assert r.routes[0].working_time <= 3 * H + 10
+    assert 1 <= sum(1 for k in range(4) if assignee(r, f"T{k}") == "B")
+
+
+def test_required_and_excluded_technicians() -> None:
+    """Required technicians are the only candidates; excluded ones never get the ticket."""
+    p = make_problem(
+        [tech("A", home=1), tech("B", home=8), tech("C", home=8)],
+        [
+            ticket("req", 8, required_technicians=frozenset({"A"})),
+            ticket("exc", 1, excluded_technicians=frozenset({"A"})),
+        ],
+    )
+    r = solve_valid(p)
+    assert assignee(r, "req") == "A"
+    assert assignee(r, "exc") in {"B", "C"}
+
+
+def test_preferred_technician_wins_a_small_detour() -> None:
+    """A preferred technician gets the ticket over a slightly closer colleague."""
+    p = make_problem(
+        [tech("close", home=4), tech("pref", home=2)],
+        [ticket("T1", 4, preferred_technicians=frozenset({"pref"}))],
+        weights=ObjectiveWeights(preference_cost=1000.0),
+    )
+    assert assignee(solve_valid(p), "T1") == "pref"
+
+
+def test_overtime_allowed_up_to_its_limit() -> None:
+    """One hour of allowed overtime lets a job finish after shift end, never beyond."""
+    p = make_problem(
+        [tech("A", home=0, start=8 * H, end=10 * H, max_overtime=H, overtime_cost_per_hour=10.0)],
+        [ticket("T1", 0, duration=150 * MIN)],
+    )
+    r = solve_valid(p)
+    assert assignee(r, "T1") == "A"
+    assert 10 * H < r.routes[0].end <= 11 * H
+    assert r.kpis.overtime == r.routes[0].end - 10 * H
+
+
+def test_no_overtime_means_dropped() -> None:
+    """Without overtime the same 2.5-hour job does not fit a 2-hour shift."""
+    p = make_problem([tech("A", home=0, start=8 * H, end=10 * H)], [ticket("T1", 0, duration=150 * MIN)])
+    r = solve_valid(p)
+    assert r.unassigned[0].reason == "outside_shifts"
+    assert "2h30" in r.unassigned[0].message
+
+
+def test_multi_day_shifts_are_separate_routes() -> None:
+    """Two shifts on two days make two routes; a day-2 appointment lands on day 2."""
+    day2 = 24 * H
+    t = Technician(
+        id="A", start=Location(index=0),
+        shifts=(Shift(start=8 * H, end=17 * H), Shift(start=day2 + 8 * H, end=day2 + 17 * H)),
+    )
+    p = make_problem(
+        [t],
+        [
+            ticket("d1", 1, time_windows=(TimeWindow(start=9 * H, end=10 * H),)),
+            ticket("d2", 1, time_windows=(TimeWindow(start=day2 + 9 * H, end=day2 + 10 * H),)),
+        ],
+    )
+    r = solve_valid(p)
+    assert [len(route.visits) for route in r.routes] == [1, 1]
+    assert r.routes[1].visits[0].ticket_id == "d2"
+
+
+def test_shift_hours_respected() -> None:
+    """A technician starting at 10:00 does not leave home before 10:00."""
+    p = make_problem([tech("A", start=10 * H)], [ticket("T1", 3)])
+    r = solve_valid(p)
+    assert r.routes[0].start >= 10 * H
+
+
+def test_costs_choose_the_cheaper_technician() -> None:
+    """Between two equally placed technicians, the cheaper per hour gets the work."""
+    p = make_problem(
+        [tech("dear", home=3, cost_per_hour=90.0), tech("cheap", home=3, cost_per_hour=30.0)],
+        [ticket("T1", 3, duration=H)],
+    )
+    assert assignee(solve_valid(p), "T1") == "cheap"
+
+
+def test_fixed_cost_consolidates_routes() -> None:
+    """A high fixed cost per shift puts both nearby tickets on one technician."""
+    p = make_problem(
+        [tech("A", home=0, fixed_cost=500.0, cost_per_km=1.0), tech("B", home=0, fixed_cost=500.0, cost_per_km=1.0)],
+        [ticket("T1", 2), ticket("T2", 3)],
+    )
+    r = solve_valid(p)
+    assert assignee(r, "T1") == assignee(r, "T2")
+    assert r.kpis.routes_used == 1
+    assert r.objective >= 500.0
+
+
+def test_no_technicians_everything_unassigned() -> None:
+    """With no technician shifts every ticket is unassigned with a reason, nothing raised."""
+    p = make_problem([], [ticket("T1", 1)])
+    r = solve_valid(p, SolveParams(time_limit=2.0))
+    assert [u.ticket_id for u in r.unassigned] == ["T1"]
