@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from dispatchopt import (
     validate,
 )
 
-ORIGIN = datetime(2026, 11, 23, tzinfo=timezone.utc)
+ORIGIN = datetime(2026, 11, 23, tzinfo=UTC)
 H = 3600
 MIN = 60
 
@@ -34,11 +34,16 @@ def line_travel(n: int, minutes_per_step: int = 10) -> MatrixTravel:
     return MatrixTravel(durations=steps * minutes_per_step * MIN, distances=steps * 1000)
 
 
-def tech(ident: str, *, home: int = 0, start: int = 8 * H, end: int = 17 * H, **kw: Any) -> Technician:
+def tech(
+    ident: str, *, home: int = 0, start: int = 8 * H, end: int = 17 * H, **kw: Any
+) -> Technician:
     """A technician living at place ``home`` with one shift."""
     breaks = kw.pop("breaks", ())
     return Technician(
-        id=ident, start=Location(index=home), shifts=(Shift(start=start, end=end, breaks=breaks),), **kw
+        id=ident,
+        start=Location(index=home),
+        shifts=(Shift(start=start, end=end, breaks=breaks),),
+        **kw,
     )
 
 
@@ -47,10 +52,14 @@ def ticket(ident: str, at: int, *, duration: int = 30 * MIN, **kw: Any) -> Ticke
     return Ticket(id=ident, location=Location(index=at), duration=duration, **kw)
 
 
-def make_problem(techs: list[Technician], tickets: list[Ticket], places: int = 10, **kw: Any) -> Problem:
+def make_problem(
+    techs: list[Technician], tickets: list[Ticket], places: int = 10, **kw: Any
+) -> Problem:
     """A problem on a line of ``places`` places."""
     travel = kw.pop("travel", line_travel(places))
-    return Problem(technicians=tuple(techs), tickets=tuple(tickets), origin=ORIGIN, travel=travel, **kw)
+    return Problem(
+        technicians=tuple(techs), tickets=tuple(tickets), origin=ORIGIN, travel=travel, **kw
+    )
 
 
 FAST = SolveParams(time_limit=5.0, solution_limit=200)

@@ -4,6 +4,8 @@ Build a :class:`Problem` from :class:`Technician` and :class:`Ticket` records, c
 :func:`solve`, and check the :class:`Result` with :func:`validate`.
 """
 
+import logging
+
 from dispatchopt.errors import InputError as InputError
 from dispatchopt.generate import generate as generate
 from dispatchopt.models import Break as Break
@@ -30,3 +32,5 @@ from dispatchopt.validate import Violation as Violation
 from dispatchopt.validate import validate as validate
 
 __version__ = "0.1.0"
+
+logging.getLogger("dispatchopt").addHandler(logging.NullHandler())

@@ -27,6 +27,7 @@ REASONS = (
     "parts",
     "load",
     "max_tasks",
+    "unusable_shifts",
     "outside_shifts",
     "unreachable",
     "max_working_time",
@@ -43,6 +44,8 @@ class Eligibility:
 
     allowed: BoolMatrix
     reasons: Mapping[int, Unassigned]
+    usable: npt.NDArray[np.bool_] | None = None
+    """Per vehicle: can the shift drive from its start to its end location at all?"""
 
 
 def _amount_matrix(
@@ -101,8 +104,11 @@ def compute_eligibility(problem: Problem) -> Eligibility:
 
     if not problem.vehicles:
         none = {
-            i: Unassigned(ticket_id=t.id, reason="no_technicians",
-                          message="there are no technician shifts to plan")
+            i: Unassigned(
+                ticket_id=t.id,
+                reason="no_technicians",
+                message="there are no technician shifts to plan",
+            )
             for i, t in enumerate(tickets)
         }
         return Eligibility(allowed=np.zeros((n, 0), dtype=bool), reasons=none)
@@ -177,8 +183,6 @@ def compute_eligibility(problem: Problem) -> Eligibility:
     vehicles = problem.vehicles
     veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
     allowed = tech_ok[:, veh_tech] if vehicles else np.zeros((n, 0), dtype=bool)
-    if n == 0 or not vehicles:
-        return Eligibility(allowed=allowed, reasons=reasons)
 
     table = problem.location_table
     dur = problem.travel_matrices.duration
@@ -228,6 +232,8 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         s1 = np.maximum(ws, sh_start[None, :] + to_site)
         reach |= (s1 <= we) & (s1 + service + back <= end_limit[None, :])
     short_enough = (to_site + service + back) <= mwt[None, :]
+    direct = dur[table.start[veh_tech], table.end[veh_tech]]
+    usable = (sh_start + direct <= end_limit) & (direct <= mwt)
 
     def vehicle_names(row: BoolMatrix) -> str:
         names = sorted({tech_ids[veh_tech[v]] for v in np.flatnonzero(row)})
@@ -240,6 +246,14 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         return ", ".join(f"{fmt_clock(w.start)}-{fmt_clock(w.end)}" for w in t.time_windows)
 
     timing: tuple[tuple[str, BoolMatrix, Callable[[int, BoolMatrix], str]], ...] = (
+        (
+            "unusable_shifts",
+            np.broadcast_to(usable, allowed.shape),
+            lambda i, pool: (
+                f"the shifts of the eligible technicians ({vehicle_names(pool)}) are too short "
+                "to even drive from their start to their end location"
+            ),
+        ),
         (
             "outside_shifts",
             overlap,
@@ -273,7 +287,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
                 ticket_id=tickets[idx].id, reason=code, message=describe(idx, allowed[idx])
             )
         allowed = after
-    return Eligibility(allowed=np.ascontiguousarray(allowed), reasons=reasons)
+    return Eligibility(allowed=np.ascontiguousarray(allowed), reasons=reasons, usable=usable)
 
 
 def eligible_technicians(problem: Problem, allowed_row: BoolMatrix) -> list[str]:

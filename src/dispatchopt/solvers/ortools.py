@@ -168,6 +168,14 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     for v, veh in enumerate(vehicles):
         tech = techs[veh.technician]
         shift = tech.shifts[veh.shift]
+        if elig.usable is not None and not elig.usable[v]:
+            # Cannot even drive start -> end within its limits: it gets no tickets (eligibility),
+            # and its empty route is left unconstrained so it cannot make the model infeasible.
+            log.warning(
+                "%s shift %d cannot reach its end location in time; unused", tech.id, veh.shift
+            )
+            breaks.append([])
+            continue
         lo, hi = shift.start - offset, shift.end + tech.max_overtime - offset
         time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
         time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
@@ -296,11 +304,16 @@ def _add_preferences(
     routing.GetDimensionOrDie("preference").SetSpanCostCoefficientForAllVehicles(1)
 
 
-def _search_parameters(params: SolveParams, strategy: str, remaining: float | None) -> object:
+def _search_parameters(
+    params: SolveParams, strategy: str, remaining: float | None, n_active: int
+) -> object:
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    # With at most one ticket to place, local search alone reaches the optimum (relocate tries
+    # every vehicle); a metaheuristic would only cycle until the time limit.
+    metaheuristic = "GREEDY_DESCENT" if n_active <= 1 else params.metaheuristic
     search.local_search_metaheuristic = getattr(
-        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
     )
     search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
     if remaining is not None:
@@ -419,9 +432,13 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
     if not problem.vehicles:  # OR-Tools cannot model zero vehicles
         reasons = list(compute_eligibility(problem).reasons.values())
         return Result(
-            status="feasible", routes=(), unassigned=tuple(reasons),
-            kpis=compute_kpis(problem, (), reasons), objective=0.0,
-            runtime=time.perf_counter() - started, origin=problem.origin,
+            status="feasible",
+            routes=(),
+            unassigned=tuple(reasons),
+            kpis=compute_kpis(problem, (), reasons),
+            objective=0.0,
+            runtime=time.perf_counter() - started,
+            origin=problem.origin,
         )
     model = _build(problem, params)
     build_time = time.perf_counter() - started
@@ -435,7 +452,7 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
         remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
         used = strategy
         solution = model.routing.SolveWithParameters(
-            _search_parameters(params, strategy, remaining)
+            _search_parameters(params, strategy, remaining, int((model.ticket_of_node >= 0).sum()))
         )
         if solution is not None:
             break

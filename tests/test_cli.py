@@ -1,0 +1,79 @@
+"""The command line: solve, validate, generate, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dispatchopt.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "field_day.json"
+
+
+def test_solve_bundled_example_then_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`solve` prints a schedule and writes JSON that `validate` accepts (exit 0)."""
+    out = tmp_path / "schedule.json"
+    assert main(["solve", str(EXAMPLE), "--time-limit", "2", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "validator: no violations" in text and "TECH-01" in text
+    assert main(["validate", str(EXAMPLE), str(out)]) == 0
+
+
+def test_validate_exits_nonzero_on_violation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A schedule with a ticket removed makes `validate` exit 1 and name the problem."""
+    out = tmp_path / "schedule.json"
+    assert main(["solve", str(EXAMPLE), "--time-limit", "1", "-q", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    route = next(r for r in doc["routes"] if r["visits"])
+    dropped = route["visits"].pop(0)["ticket"]
+    out.write_text(json.dumps(doc))
+    assert main(["validate", str(EXAMPLE), str(out)]) == 1
+    assert f"missing: ticket '{dropped}'" in capsys.readouterr().out
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad input exits 2 with the record and field, no traceback."""
+    doc = json.loads(EXAMPLE.read_text())
+    doc["tickets"][3]["duration"] = -60
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: tickets[3] 'T-0004': duration must be whole seconds >= 0")
+    assert "Traceback" not in err
+
+
+def test_missing_file_and_broken_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing file and invalid JSON are reported plainly."""
+    assert main(["solve", str(tmp_path / "nope.json")]) == 2
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert main(["solve", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err and "not valid JSON" in err
+
+
+def test_generate_then_solve(tmp_path: Path) -> None:
+    """`generate` writes a problem that `solve` plans."""
+    path = tmp_path / "p.json"
+    assert (
+        main(["generate", "--tickets", "12", "--technicians", "2", "--seed", "4", "-o", str(path)])
+        == 0
+    )
+    assert main(["solve", str(path), "--solution-limit", "20", "--time-limit", "5", "-q"]) == 0
+
+
+def test_params_toml(tmp_path: Path) -> None:
+    """Search settings come from a TOML file; unknown keys are an error."""
+    good = tmp_path / "params.toml"
+    good.write_text('[solve]\ntime_limit = 1.0\nfirst_solution = "PATH_CHEAPEST_ARC"\n')
+    assert main(["solve", str(EXAMPLE), "--params", str(good), "-q"]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[solve]\ntime_limt = 1.0\n")
+    assert main(["solve", str(EXAMPLE), "--params", str(bad), "-q"]) == 2

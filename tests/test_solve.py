@@ -1,0 +1,78 @@
+"""End-to-end solving: realistic days, determinism, limits and fallbacks."""
+
+from __future__ import annotations
+
+import time
+
+from dispatchopt import Problem, SolveParams, generate, solve
+from tests.conftest import assert_valid
+
+
+def test_field_day_is_valid_and_mostly_assigned(field_day: Problem) -> None:
+    """The bundled-size day (60 tickets, 8 technicians) plans cleanly and assigns most work."""
+    r = solve(field_day, SolveParams(time_limit=3))
+    assert_valid(field_day, r)
+    assert r.kpis.assigned >= 45
+    assert r.kpis.assigned_by_priority["critical"][0] == r.kpis.assigned_by_priority["critical"][1]
+
+
+def test_deterministic_under_solution_limit() -> None:
+    """Same problem, seed and solution limit give the same plan twice."""
+    p = generate(25, 4, seed=3)
+    params = SolveParams(time_limit=60, solution_limit=40)
+    a, b = solve(p, params), solve(p, params)
+    assert_valid(p, a)
+    assert a.routes == b.routes and a.objective == b.objective
+
+
+def test_seed_changes_the_search_but_not_validity() -> None:
+    """Different seeds are all valid (the seed reorders the model's nodes)."""
+    p = generate(25, 4, seed=3)
+    for seed in (1, 2):
+        assert_valid(p, solve(p, SolveParams(time_limit=60, solution_limit=40, seed=seed)))
+
+
+def test_time_limit_honoured() -> None:
+    """A 1-second limit returns within about a second on a 150-ticket day."""
+    p = generate(150, 15, seed=1)
+    started = time.perf_counter()
+    r = solve(p, SolveParams(time_limit=1.0))
+    assert time.perf_counter() - started < 1.0 + 1.5  # build and extraction included
+    assert_valid(p, r)
+
+
+def test_fallback_when_first_strategy_fails() -> None:
+    """A first-solution strategy that finds nothing falls back and still returns a valid plan."""
+    p = generate(30, 4, seed=5)
+    # SWEEP needs coordinates OR-Tools was not given, so it finds nothing on this model.
+    params = SolveParams(time_limit=3, solution_limit=30, first_solution="SWEEP")
+    r = solve(p, params)
+    assert_valid(p, r)
+    assert r.is_feasible()
+    assert r.details["first_solution"] == "LOCAL_CHEAPEST_INSERTION"
+    r = solve(
+        p,
+        SolveParams(
+            time_limit=3, solution_limit=30, first_solution="SWEEP", fallback_first_solutions=()
+        ),
+    )
+    assert_valid(p, r)
+    assert r.details["first_solution"] == "ALL_UNPERFORMED"
+    assert r.kpis.assigned > 0  # local search still fills the empty start
+
+
+def test_multi_day_generated() -> None:
+    """A three-day horizon plans one route per technician per day, validly."""
+    p = generate(40, 3, seed=2, days=3)
+    r = solve(p, SolveParams(time_limit=2))
+    assert_valid(p, r)
+    assert len(r.routes) == 9
+
+
+def test_summary_and_str_are_readable(field_day: Problem) -> None:
+    """The text output names technicians, tickets and KPIs."""
+    r = solve(field_day, SolveParams(time_limit=1))
+    text = str(r)
+    assert "SLA on time" in text and "TECH-" in text and "T-00" in text
+    for u in r.unassigned:
+        assert u.ticket_id in text
