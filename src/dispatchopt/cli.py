@@ -56,8 +56,30 @@ def _run_solve(problem: Problem, params: SolveParams, args: argparse.Namespace) 
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    problem, options = load_problem(args.problem)
+    if args.problem.suffix.lower() in {".vrp", ".txt"}:
+        from dispatchopt.io.vrplib import read_vrplib
+
+        problem, options = read_vrplib(args.problem).problem, None
+    else:
+        problem, options = load_problem(args.problem)
     return _run_solve(problem, _params(args, options), args)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from dispatchopt.bench import format_table, run_bench, write_csv
+
+    params = SolveParams.from_toml(args.params) if args.params else SolveParams()
+    params = replace(params, time_limit=args.time_limit)
+    if args.solution_limit is not None:
+        params = replace(params, solution_limit=args.solution_limit)
+    rows = []
+    for seed in range(args.seeds):
+        seeded = replace(params, seed=seed)
+        rows += run_bench(args.paths, seeded, bks_path=args.bks)
+    if args.csv:
+        write_csv(rows, args.csv)
+    print(format_table(rows))
+    return 0 if all(r.feasible for r in rows) else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -117,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instance-seed", type=int, default=7)
     _add_search_options(p)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("bench", help="solve benchmark instances, validate, print gaps to BKS")
+    p.add_argument("paths", nargs="+", type=Path, help=".vrp files or directories")
+    p.add_argument("--time-limit", type=float, default=10.0)
+    p.add_argument("--solution-limit", type=int)
+    p.add_argument("--seeds", type=int, default=1, help="run each instance with seeds 0..N-1")
+    p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
+    p.add_argument("--bks", type=Path, help="bks.csv (default: found above the instances)")
+    p.add_argument("--csv", type=Path, help="write the rows as CSV")
+    p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("validate", help="check a schedule against a problem; exit 1 on violations")
     p.add_argument("problem", type=Path)

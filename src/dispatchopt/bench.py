@@ -1,0 +1,180 @@
+"""``dispatchopt bench``: solve standard instances, validate each plan, report gaps to the BKS.
+
+Gaps use the distance-only DIMACS best-known solutions of ``bks.csv`` (``bks_distance``); a
+plan counts as feasible only if every client is served and the independent validator finds
+nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from dispatchopt.io.vrplib import read_vrplib
+from dispatchopt.params import SolveParams
+from dispatchopt.solve import solve
+from dispatchopt.validate import validate
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BenchRow:
+    """One instance's outcome."""
+
+    instance: str
+    feasible: bool
+    vehicles: int
+    cost: float
+    bks: float | None
+    runtime: float
+    violations: int
+    unassigned: int
+
+    @property
+    def gap(self) -> float | None:
+        """Percent above the best-known distance (None without a BKS or a feasible plan)."""
+        if self.bks is None or not self.feasible:
+            return None
+        return 100.0 * (self.cost - self.bks) / self.bks
+
+    @property
+    def family(self) -> str:
+        """Instance family: C1, C2, R1, R2, RC1, RC2 (Solomon and Gehring-Homberger names)."""
+        match = re.match(r"^([A-Za-z]+\d)", self.instance)
+        return match.group(1).upper() if match else self.instance
+
+
+def instance_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand directories to their ``.vrp`` files, sorted."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files.extend(sorted(p.glob("*.vrp")) if p.is_dir() else [p])
+    return files
+
+
+def load_bks(path: Path | None, near: Sequence[Path]) -> dict[str, float]:
+    """Best-known distances by instance name, from ``path`` or a ``bks.csv`` above the files."""
+    if path is None:
+        for f in near:
+            for parent in f.resolve().parents:
+                if (parent / "bks.csv").exists():
+                    path = parent / "bks.csv"
+                    break
+            if path is not None:
+                break
+    if path is None:
+        return {}
+    with open(path, newline="") as fh:
+        return {
+            r["instance"]: float(r["bks_distance"])
+            for r in csv.DictReader(fh)
+            if r.get("bks_distance")
+        }
+
+
+def run_instance(path: Path, params: SolveParams, bks: dict[str, float]) -> BenchRow:
+    """Solve and validate one instance."""
+    inst = read_vrplib(path)
+    result = solve(inst.problem, params)
+    violations = validate(inst.problem, result)
+    return BenchRow(
+        instance=inst.name,
+        feasible=result.is_feasible() and not violations and not result.unassigned,
+        vehicles=result.kpis.routes_used,
+        cost=result.kpis.distance / inst.scale,
+        bks=bks.get(inst.name),
+        runtime=result.runtime,
+        violations=len(violations),
+        unassigned=len(result.unassigned),
+    )
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def format_table(rows: Sequence[BenchRow]) -> str:
+    """The result table, then mean gap per family and overall."""
+    head = f"{'instance':<12} {'feasible':>8} {'veh':>4} {'cost':>10} {'BKS':>10} {'gap %':>7}"
+    lines = [f"{head} {'time s':>7}"]
+    for r in rows:
+        lines.append(
+            f"{r.instance:<12} {'yes' if r.feasible else 'NO':>8} {r.vehicles:>4} {r.cost:>10.1f} "
+            f"{_fmt(r.bks, '10.1f')} {_fmt(r.gap, '7.2f')} {r.runtime:>7.2f}"
+        )
+    lines.append("")
+    families: dict[str, list[BenchRow]] = {}
+    for r in rows:
+        families.setdefault(r.family, []).append(r)
+    for name, group in [*sorted(families.items()), ("overall", list(rows))]:
+        gaps = [r.gap for r in group if r.gap is not None]
+        mean = sum(gaps) / len(gaps) if gaps else None
+        lines.append(
+            f"{name:<12} mean gap {_fmt(mean, '6.2f')} % over {len(gaps)}/{len(group)} feasible"
+        )
+    return "\n".join(lines)
+
+
+def run_bench(
+    paths: Sequence[str | Path],
+    params: SolveParams,
+    *,
+    bks_path: Path | None = None,
+    csv_path: Path | None = None,
+    progress: TextIO | None = sys.stderr,
+) -> list[BenchRow]:
+    """Run every instance, printing progress; optionally write a CSV."""
+    files = instance_files(paths)
+    bks = load_bks(bks_path, files)
+    rows = []
+    for k, f in enumerate(files, 1):
+        row = run_instance(f, params, bks)
+        rows.append(row)
+        if progress is not None:
+            progress.write(
+                f"[{k}/{len(files)}] {row.instance}: {'ok' if row.feasible else 'INFEASIBLE'} "
+                f"cost {row.cost:.1f} gap {_fmt(row.gap, '.2f')}% ({row.runtime:.1f}s)\n"
+            )
+            progress.flush()
+    if csv_path is not None:
+        write_csv(rows, csv_path)
+    return rows
+
+
+def write_csv(rows: Sequence[BenchRow], csv_path: Path) -> None:
+    """Write bench rows as CSV."""
+    with open(csv_path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "instance",
+                "run",
+                "feasible",
+                "vehicles",
+                "cost",
+                "bks",
+                "gap_pct",
+                "runtime_s",
+                "violations",
+                "unassigned",
+            ]
+        )
+        for k, r in enumerate(rows):
+            w.writerow(
+                [
+                    r.instance,
+                    k,
+                    int(r.feasible),
+                    r.vehicles,
+                    f"{r.cost:.1f}",
+                    "" if r.bks is None else r.bks,
+                    "" if r.gap is None else f"{r.gap:.3f}",
+                    f"{r.runtime:.3f}",
+                    r.violations,
+                    r.unassigned,
+                ]
+            )

@@ -1,0 +1,165 @@
+"""Standard benchmark files: Solomon / Gehring-Homberger (VRPLIB CVRPTW) and the PyVRP
+dialect of site-dependent VRPTW, read under the DIMACS convention.
+
+DIMACS convention (see ``shared/instances/README.md``): every distance and travel time is the
+Euclidean length truncated to one decimal. Inside, all values are scaled by ``SCALE`` = 10 so
+they are integers: ``d_ij = floor(10 * euclid(i, j))``; times, service and windows are
+multiplied by 10 as well. Divide a plan's distance by ``SCALE`` to compare with a best-known
+solution. The window end is the latest service start; the depot's due date bounds the return.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from dispatchopt.errors import InputError
+from dispatchopt.models.location import Location
+from dispatchopt.models.problem import Problem
+from dispatchopt.models.technician import Shift, Technician
+from dispatchopt.models.ticket import Ticket, TimeWindow
+from dispatchopt.models.travel import MatrixTravel
+
+SCALE = 10
+ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
+_HEADER = re.compile(r"^\s*([A-Z_]+)\s*:\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Instance:
+    """A benchmark instance as a dispatch problem, plus what a gap computation needs."""
+
+    name: str
+    problem: Problem
+    scale: int = SCALE
+
+    def ticket_id(self, node: int) -> str:
+        """Ticket id of a client node (1-based client number as in ``.sol`` files)."""
+        return str(node)
+
+
+def parse_vrplib(
+    text: str, source: str = "instance"
+) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
+    """Split a VRPLIB file into header fields and sections (rows of tokens)."""
+    header: dict[str, str] = {}
+    sections: dict[str, list[list[str]]] = {}
+    current: str | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line == "EOF":
+            continue
+        if line.endswith("_SECTION") or line.split()[0].endswith("_SECTION"):
+            current = line.split()[0]
+            sections[current] = []
+            continue
+        match = _HEADER.match(line)
+        if match and not re.match(r"^-?\d", line):
+            header[match.group(1)] = match.group(2)
+            current = None
+            continue
+        if current is None:
+            raise InputError(source, f"unexpected line outside a section: {line!r}")
+        sections[current].append(line.split())
+    return header, sections
+
+
+def _column(sections: dict[str, list[list[str]]], name: str, n: int, source: str) -> np.ndarray:
+    rows = sections.get(name)
+    if rows is None:
+        raise InputError(source, f"{name} is missing")
+    if len(rows) != n:
+        raise InputError(source, f"{name} has {len(rows)} rows, DIMENSION says {n}")
+    return np.array([[float(x) for x in row[1:]] for row in rows])
+
+
+def read_vrplib(path: str | Path) -> Instance:
+    """Read a Solomon / Gehring-Homberger / SDVRPTW ``.vrp`` file as a :class:`Problem`.
+
+    Vehicles become technicians (one shift over the depot's window, start and end at the depot),
+    clients become tickets with ids ``"1"`` .. ``"n"`` (the client numbers of ``.sol`` files),
+    demand becomes ``load`` against the vehicle ``capacity``. Costs are distance only.
+    """
+    path = Path(path)
+    source = path.name
+    header, sections = parse_vrplib(path.read_text(), source)
+    try:
+        n = int(header["DIMENSION"])
+        n_vehicles = int(header.get("VEHICLES", "0")) or n - 1
+    except (KeyError, ValueError):
+        raise InputError(source, "DIMENSION and VEHICLES must be integers") from None
+    coords = _column(sections, "NODE_COORD_SECTION", n, source)
+    euclid = np.sqrt(((coords[:, None, :] - coords[None, :, :]) ** 2).sum(axis=2))
+    dist = np.floor(euclid * SCALE + 1e-9).astype(np.int64)
+    demand = _column(sections, "DEMAND_SECTION", n, source)[:, 0].astype(np.int64)
+    windows = _column(sections, "TIME_WINDOW_SECTION", n, source)
+    if "SERVICE_TIME_SECTION" in sections:
+        service = _column(sections, "SERVICE_TIME_SECTION", n, source)[:, 0]
+    else:
+        service = np.full(n, float(header.get("SERVICE_TIME", "0")))
+        service[0] = 0.0
+    depot_rows = sections.get("DEPOT_SECTION", [["1"]])
+    depot = int(depot_rows[0][0]) - 1
+    if depot != 0:
+        raise InputError(source, "only instances whose depot is node 1 are supported")
+    if "CAPACITY_SECTION" in sections:
+        caps = [int(float(row[1])) for row in sections["CAPACITY_SECTION"]]
+    else:
+        caps = [int(header.get("CAPACITY", "0"))] * n_vehicles
+    max_duration = header.get("VEHICLES_MAX_DURATION")
+    allowed: dict[int, set[str]] = {}
+    for row in sections.get("VEHICLES_ALLOWED_CLIENTS_SECTION", []):
+        vehicle = int(row[0])
+        for client in row[1:]:
+            allowed.setdefault(int(client) - 1, set()).add(f"V{vehicle}")
+    shift = Shift(start=round(windows[0, 0] * SCALE), end=round(windows[0, 1] * SCALE))
+    technicians = tuple(
+        Technician(
+            id=f"V{k + 1}",
+            start=Location(index=0),
+            shifts=(shift,),
+            capacity={"load": caps[k]},
+            max_working_time=None if max_duration is None else round(float(max_duration) * SCALE),
+            cost_per_km=1000.0,  # 1 cost unit per distance unit: objective = scaled distance
+        )
+        for k in range(len(caps))
+    )
+    restricted = bool(allowed)
+    tickets = tuple(
+        Ticket(
+            id=str(i),
+            location=Location(index=i),
+            duration=round(service[i] * SCALE),
+            time_windows=(
+                TimeWindow(start=round(windows[i, 0] * SCALE), end=round(windows[i, 1] * SCALE)),
+            ),
+            load={"load": int(demand[i])},
+            required_technicians=frozenset(allowed.get(i, set())) if restricted else frozenset(),
+        )
+        for i in range(1, n)
+    )
+    problem = Problem(
+        technicians=technicians,
+        tickets=tickets,
+        origin=ORIGIN,
+        travel=MatrixTravel(durations=dist, distances=dist),
+    )
+    return Instance(name=header.get("NAME", path.stem), problem=problem)
+
+
+def read_solution(path: str | Path) -> tuple[list[list[int]], float | None]:
+    """Read a ``.sol`` file: routes as lists of client numbers, and its ``Cost`` if given."""
+    routes: list[list[int]] = []
+    cost = None
+    for line in Path(path).read_text().splitlines():
+        line = line.strip()
+        if line.lower().startswith("route"):
+            _, _, rest = line.partition(":")
+            routes.append([int(x) for x in rest.split()])
+        elif line.lower().startswith("cost"):
+            cost = float(line.split()[1])
+    return routes, cost

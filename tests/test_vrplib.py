@@ -1,0 +1,82 @@
+"""Benchmark files under the DIMACS convention, checked against the published best-known plans."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from dispatchopt import validate
+from dispatchopt.io.vrplib import parse_vrplib, read_solution, read_vrplib
+from dispatchopt.plan import time_routes
+
+INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "instances"
+needs_shared = pytest.mark.skipif(not INSTANCES.exists(), reason="../shared/instances not present")
+
+
+def _bks() -> dict[str, float]:
+    with open(INSTANCES / "bks.csv", newline="") as fh:
+        return {r["instance"]: float(r["bks_distance"]) for r in csv.DictReader(fh)}
+
+
+@needs_shared
+def test_every_best_known_solution_validates_and_reproduces_its_distance() -> None:
+    """All 116 Solomon and GH-200 BKS plans pass the validator and give bks.csv's distance."""
+    bks = _bks()
+    files = sorted((INSTANCES / "solomon").glob("*.vrp")) + sorted(
+        (INSTANCES / "homberger" / "200").glob("*.vrp")
+    )
+    assert len(files) == 116
+    for f in files:
+        inst = read_vrplib(f)
+        routes, _ = read_solution(f.with_suffix(".sol"))
+        plan = time_routes(
+            inst.problem, [(f"V{k + 1}", 0, [str(c) for c in r]) for k, r in enumerate(routes)]
+        )
+        assert validate(inst.problem, plan) == [], inst.name
+        assert abs(plan.kpis.distance / inst.scale - bks[inst.name]) < 0.05, inst.name
+
+
+@needs_shared
+def test_solomon_fields() -> None:
+    """R101: 100 clients, 25 vehicles of capacity 200, service 10 and windows scaled by 10."""
+    inst = read_vrplib(INSTANCES / "solomon" / "R101.vrp")
+    p = inst.problem
+    assert len(p.tickets) == 100 and len(p.technicians) == 25
+    assert p.technicians[0].capacity == {"load": 200}
+    assert p.tickets[0].duration == 100 and p.tickets[0].load == {"load": 10}
+    assert p.tickets[0].time_windows[0].start == 1610 and p.tickets[0].time_windows[0].end == 1710
+
+
+@needs_shared
+def test_broken_solution_is_caught() -> None:
+    """Swapping two clients across routes of the BKS breaks a window or capacity."""
+    inst = read_vrplib(INSTANCES / "solomon" / "R101.vrp")
+    routes, _ = read_solution(INSTANCES / "solomon" / "R101.sol")
+    routes[0][0], routes[1][-1] = routes[1][-1], routes[0][0]
+    plan = time_routes(
+        inst.problem, [(f"V{k + 1}", 0, [str(c) for c in r]) for k, r in enumerate(routes)]
+    )
+    assert {v.kind for v in validate(inst.problem, plan)} & {"delay", "load"}
+
+
+def test_parse_sections() -> None:
+    """Header fields and sections are split; rows are tokenised."""
+    header, sections = parse_vrplib(
+        "NAME : X\nDIMENSION : 2\nNODE_COORD_SECTION\n1 0 0\n2 3 4\nEOF\n"
+    )
+    assert header == {"NAME": "X", "DIMENSION": "2"}
+    assert sections["NODE_COORD_SECTION"] == [["1", "0", "0"], ["2", "3", "4"]]
+
+
+def test_tiny_instance_truncates_to_one_decimal(tmp_path: Path) -> None:
+    """Distances are floor(10 * euclid): (0,0)-(1,1) is 14, i.e. 1.4."""
+    f = tmp_path / "tiny.vrp"
+    f.write_text(
+        "NAME : tiny\nDIMENSION : 2\nVEHICLES : 1\nCAPACITY : 10\nSERVICE_TIME : 0\n"
+        "NODE_COORD_SECTION\n1 0 0\n2 1 1\nDEMAND_SECTION\n1 0\n2 1\n"
+        "TIME_WINDOW_SECTION\n1 0 100\n2 0 100\nDEPOT_SECTION\n1\n-1\nEOF\n"
+    )
+    inst = read_vrplib(f)
+    assert inst.problem.travel_matrices.distance.tolist() == [[0, 14], [14, 0]]
