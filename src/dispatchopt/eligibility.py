@@ -89,6 +89,24 @@ def _shortfall_text(
     return "; ".join(missing) or f"no technician meets the {label} needs together"
 
 
+Check = tuple[str, BoolMatrix, Callable[[int, BoolMatrix], str]]
+
+
+def _filter(
+    pool: BoolMatrix, checks: Sequence[Check], problem: Problem, reasons: dict[int, Unassigned]
+) -> BoolMatrix:
+    """Apply checks in order; the first that empties a ticket's pool records the reason."""
+    for code, ok, describe in checks:
+        after = pool & ok
+        for k in np.flatnonzero(pool.any(axis=1) & ~after.any(axis=1)):
+            idx = int(k)
+            reasons[idx] = Unassigned(
+                ticket_id=problem.tickets[idx].id, reason=code, message=describe(idx, pool[idx])
+            )
+        pool = after
+    return pool
+
+
 def compute_eligibility(problem: Problem) -> Eligibility:
     """Run the pre-solve checks for every ticket against every technician shift."""
     tickets = problem.tickets
@@ -113,7 +131,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         }
         return Eligibility(allowed=np.zeros((n, 0), dtype=bool), reasons=none)
 
-    checks: list[tuple[str, BoolMatrix, Callable[[int, BoolMatrix], str]]] = []
+    checks: list[Check] = []
 
     for attr, tech_attr, label, code in (
         ("skills", "skills", "skill", "skills"),
@@ -169,16 +187,8 @@ def compute_eligibility(problem: Problem) -> Eligibility:
     )
 
     # Technician-level filter first; then per vehicle (shift) timing.
-    tech_ok = np.ones((n, m), dtype=bool)
     reasons: dict[int, Unassigned] = {}
-    for code, ok, describe in checks:
-        after = tech_ok & ok
-        for k in np.flatnonzero(tech_ok.any(axis=1) & ~after.any(axis=1)):
-            idx = int(k)
-            reasons[idx] = Unassigned(
-                ticket_id=tickets[idx].id, reason=code, message=describe(idx, tech_ok[idx])
-            )
-        tech_ok = after
+    tech_ok = _filter(np.ones((n, m), dtype=bool), checks, problem, reasons)
 
     vehicles = problem.vehicles
     veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
@@ -245,7 +255,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
             return "any time"
         return ", ".join(f"{fmt_clock(w.start)}-{fmt_clock(w.end)}" for w in t.time_windows)
 
-    timing: tuple[tuple[str, BoolMatrix, Callable[[int, BoolMatrix], str]], ...] = (
+    timing: tuple[Check, ...] = (
         (
             "unusable_shifts",
             np.broadcast_to(usable, allowed.shape),
@@ -279,14 +289,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
             ),
         ),
     )
-    for code, ok, describe in timing:
-        after = allowed & ok
-        for k in np.flatnonzero(allowed.any(axis=1) & ~after.any(axis=1)):
-            idx = int(k)
-            reasons[idx] = Unassigned(
-                ticket_id=tickets[idx].id, reason=code, message=describe(idx, allowed[idx])
-            )
-        allowed = after
+    allowed = _filter(allowed, timing, problem, reasons)
     return Eligibility(allowed=np.ascontiguousarray(allowed), reasons=reasons, usable=usable)
 
 

@@ -53,7 +53,11 @@ class Violation:
 
 
 def _drive(depart: int, travel: int, breaks: Sequence[tuple[int, int]]) -> int:
-    """Earliest arrival driving ``travel`` seconds from ``depart``, stopping for ``breaks``."""
+    """Earliest arrival driving ``travel`` seconds from ``depart``, stopping for ``breaks``.
+
+    Deliberately written again rather than shared with the backend's extraction code: the
+    validator must not inherit a bug from the code it checks.
+    """
     now, left = depart, travel
     for start, end in sorted(breaks):
         if end <= now:
