@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
@@ -215,6 +216,18 @@ class Result:
     def is_feasible(self) -> bool:
         """Whether the backend found a plan (check it with :func:`dispatchopt.validate`)."""
         return self.status in {"feasible", "optimal"}
+
+    def to_frame(self) -> Any:
+        """One row per stop as a pandas DataFrame (see ``io.frames.result_to_frame``)."""
+        from dispatchopt.io.frames import result_to_frame
+
+        return result_to_frame(self)
+
+    def kpi_frame(self) -> Any:
+        """Per-technician KPIs as a pandas DataFrame."""
+        from dispatchopt.io.frames import kpi_frame
+
+        return kpi_frame(self)
 
     def route_of(self, ticket_id: str) -> Route | None:
         """The route serving ``ticket_id``, if any."""
