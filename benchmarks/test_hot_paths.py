@@ -39,3 +39,40 @@ def test_validator_on_200_ticket_plan(benchmark: Any) -> None:
     r = solve(p, SolveParams(time_limit=60, solution_limit=1))
     violations = benchmark(validate, p, r)
     assert violations == []
+
+
+def test_haversine_matrix_5000_points(benchmark: Any) -> None:
+    """Travel matrix for 5,000 points (25 M pairs)."""
+    rng = np.random.default_rng(1)
+    locs = [
+        Location(lat=float(a), lon=float(b))
+        for a, b in zip(rng.uniform(45, 46, 5000), rng.uniform(4, 5, 5000), strict=True)
+    ]
+    m = benchmark.pedantic(HaversineTravel().matrices, args=(locs,), rounds=1, iterations=1)
+    assert m.duration.shape == (5000, 5000)
+
+
+def test_model_build_2000_tickets_100_technicians(benchmark: Any) -> None:
+    """Travel matrix + eligibility + OR-Tools model for 2,000 tickets x 100 technicians."""
+    from dataclasses import replace
+
+    from dispatchopt.solvers.ortools import _build
+
+    base = generate(2000, 100, seed=3)
+
+    def build() -> Any:
+        fresh = replace(base)  # new Problem: the travel matrix is recomputed each round
+        return _build(fresh, SolveParams(time_limit=1))
+
+    model = benchmark.pedantic(build, rounds=1, iterations=1)
+    assert model.routing.Size() > 2000
+
+
+def test_json_load_2000_tickets(benchmark: Any, tmp_path: Any) -> None:
+    """Reading a 2,000-ticket native JSON problem."""
+    from dispatchopt.io.native_json import dump_json, load_problem, problem_to_dict
+
+    path = tmp_path / "p.json"
+    dump_json(problem_to_dict(generate(2000, 100, seed=4)), path)
+    problem, _ = benchmark(load_problem, path)
+    assert len(problem.tickets) == 2000

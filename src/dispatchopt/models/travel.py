@@ -50,10 +50,37 @@ def _coordinates(
     return lat, lon
 
 
+def _great_circle_metres(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Haversine distance for all pairs, as ``2 R asin(chord / 2)`` on unit vectors.
+
+    The same great-circle distance as the textbook haversine formula, computed from coordinate
+    differences (no cancellation for nearby points) with in-place numpy operations: about ten
+    times faster than evaluating sines and cosines per pair (benchmarks/test_hot_paths.py).
+    """
+    phi, lam = np.radians(lat), np.radians(lon)
+    cos_phi = np.cos(phi)
+    n = len(lat)
+    chord = np.zeros((n, n), dtype=np.float64)
+    for axis in (cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)):
+        diff = np.subtract.outer(axis, axis)
+        diff *= diff
+        chord += diff
+    np.sqrt(chord, out=chord)
+    chord *= 0.5
+    np.clip(chord, 0.0, 1.0, out=chord)
+    np.arcsin(chord, out=chord)
+    chord *= 2.0 * EARTH_RADIUS_M
+    return chord
+
+
 def _from_metres(metres: npt.NDArray[np.float64], speed_kmh: float) -> TravelMatrices:
-    distance = np.rint(metres).astype(np.int64)
-    duration = np.rint(metres / (speed_kmh / 3.6)).astype(np.int64)
-    return TravelMatrices(duration=duration, distance=distance)
+    """Round to whole metres and seconds. Consumes ``metres`` (used as scratch space)."""
+    duration = metres / (speed_kmh / 3.6)
+    np.rint(duration, out=duration)
+    np.rint(metres, out=metres)
+    return TravelMatrices(duration=duration.astype(np.int64), distance=metres.astype(np.int64))
 
 
 def _check_speed(name: str, speed_kmh: float, detour_factor: float) -> None:
@@ -86,16 +113,9 @@ class HaversineTravel:
     def matrices(self, locations: Sequence[Location]) -> TravelMatrices:
         """Vectorised haversine over all pairs."""
         lat, lon = _coordinates(locations)
-        phi = np.radians(lat)
-        lam = np.radians(lon)
-        dphi = phi[:, None] - phi[None, :]
-        dlam = lam[:, None] - lam[None, :]
-        a = (
-            np.sin(dphi / 2.0) ** 2
-            + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2.0) ** 2
-        )
-        metres = 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-        return _from_metres(metres * self.detour_factor, self.speed_kmh)
+        metres = _great_circle_metres(lat, lon)
+        metres *= self.detour_factor
+        return _from_metres(metres, self.speed_kmh)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -125,7 +145,8 @@ class GeodesicTravel:
         for i in range(n):
             for j in range(i + 1, n):
                 metres[i, j] = metres[j, i] = geodesic(points[i], points[j]).meters
-        return _from_metres(metres * self.detour_factor, self.speed_kmh)
+        metres *= self.detour_factor
+        return _from_metres(metres, self.speed_kmh)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
