@@ -36,33 +36,74 @@ def _params(args: argparse.Namespace, base: SolveParams | None) -> SolveParams:
     return replace(params, **changes) if changes else params  # type: ignore[arg-type]
 
 
-def _run_solve(problem: Problem, params: SolveParams, args: argparse.Namespace) -> int:
+def _run_solve(
+    problem: Problem,
+    params: SolveParams,
+    args: argparse.Namespace,
+    *,
+    vroom_warnings: list[str] | None = None,
+) -> int:
     result = solve(problem, params)
     violations = validate(problem, result)
+    as_vroom = args.output_format == "vroom"
+    if as_vroom:
+        from dispatchopt.io.vroom import result_to_vroom
+
+        doc = result_to_vroom(result, problem, vroom_warnings)
+    else:
+        doc = result_to_dict(result)
     if not args.quiet:
-        print(result)
-        print()
-        print(
-            "validator: "
-            + ("no violations" if not violations else f"{len(violations)} violation(s)")
-        )
-        for v in violations:
-            print(f"  {v}")
+        if as_vroom and not args.output:
+            sys.stdout.write(dump_json(doc))
+        else:
+            print(result)
+            print()
+            print(
+                "validator: "
+                + ("no violations" if not violations else f"{len(violations)} violation(s)")
+            )
+            for v in violations:
+                print(f"  {v}")
+            for w in vroom_warnings or []:
+                print(f"note: {w}")
     if args.output:
-        dump_json(result_to_dict(result), args.output)
+        dump_json(doc, args.output)
         if not args.quiet:
             print(f"schedule written to {args.output}")
     return 1 if violations or not result.is_feasible() else 0
 
 
+def _detect_format(path: Path) -> str:
+    if path.suffix.lower() in {".vrp", ".txt"}:
+        return "vrplib"
+    doc = read_json(path)
+    if isinstance(doc, dict) and ("jobs" in doc or "shipments" in doc) and "technicians" not in doc:
+        return "vroom"
+    return "native"
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
-    if args.problem.suffix.lower() in {".vrp", ".txt"}:
+    fmt = args.format if args.format != "auto" else _detect_format(args.problem)
+    warnings: list[str] | None = None
+    options = None
+    if fmt == "vrplib":
         from dispatchopt.io.vrplib import read_vrplib
 
-        problem, options = read_vrplib(args.problem).problem, None
+        problem = read_vrplib(args.problem).problem
+    elif fmt == "vroom":
+        from dispatchopt.io.vroom import vroom_error, vroom_to_problem
+
+        try:
+            problem, warnings = vroom_to_problem(read_json(args.problem))
+        except InputError as exc:
+            if args.output_format == "vroom":
+                text = dump_json(vroom_error(str(exc)), args.output)
+                if not args.output:
+                    sys.stdout.write(text)
+            raise
     else:
         problem, options = load_problem(args.problem)
-    return _run_solve(problem, _params(args, options), args)
+    return _run_solve(problem, _params(args, options), args, vroom_warnings=warnings)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -122,6 +163,12 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
     p.add_argument("-o", "--output", type=Path, help="write the schedule as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    p.add_argument(
+        "--output-format",
+        choices=["native", "vroom"],
+        default="native",
+        help="schedule JSON shape (vroom: VROOM's output; printed when no -o)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help="plan a problem file and print the schedule")
     p.add_argument("problem", type=Path)
+    p.add_argument(
+        "--format",
+        choices=["auto", "native", "vroom", "vrplib"],
+        default="auto",
+        help="input format (default: recognised from the file)",
+    )
     _add_search_options(p)
     p.set_defaults(func=_cmd_solve)
 

@@ -1,0 +1,335 @@
+"""VROOM-compatible JSON: read a VROOM problem, write VROOM's output shape.
+
+Mapping (VROOM API -> dispatchopt):
+
+- times are VROOM's integers, kept as seconds since the Unix epoch (``origin`` = 1970-01-01Z);
+- ``matrices`` (first profile) or legacy ``matrix`` -> :class:`MatrixTravel`; without a matrix,
+  travel comes from coordinates with :class:`HaversineTravel` and the output says so in
+  ``warnings``;
+- job ``service`` + ``setup`` -> ticket duration (setup is always counted);
+- ``delivery`` (or ``pickup``, or legacy ``amount``) -> ``load``; vehicle ``capacity`` ->
+  ``capacity``; dimensions are named ``"0"``, ``"1"``, ... (mixing pickups and deliveries in one
+  problem is rejected);
+- ``skills`` integers -> skills of level 1 (VROOM's subset rule);
+- ``priority`` 0-100 -> LOW (0), NORMAL (1-33), HIGH (34-66), URGENT (67-99), CRITICAL (100);
+- vehicle ``time_window`` -> one shift (none: an unbounded day), ``breaks`` (one window each)
+  -> breaks, ``max_tasks`` -> ``max_jobs``, ``costs.fixed/per_hour/per_km`` -> fixed cost,
+  cost per working hour, cost per km.
+
+Not supported (rejected with code 2 naming the field): ``shipments``, open routes (no
+``start`` or no ``end``), ``max_travel_time``, ``max_distance``, ``speed_factor`` other than 1,
+``steps``, breaks with several windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from dispatchopt.errors import InputError
+from dispatchopt.models.location import Location
+from dispatchopt.models.problem import Problem
+from dispatchopt.models.technician import Break, Shift, Technician
+from dispatchopt.models.ticket import Priority, Ticket, TimeWindow
+from dispatchopt.models.travel import HaversineTravel, MatrixTravel, TravelModel
+from dispatchopt.result import PlacedBreak, Result, Visit
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NO_END = 2**31 - 1
+_UNSUPPORTED_VEHICLE = ("max_travel_time", "max_distance", "steps")
+
+
+def _priority(value: object, record: str) -> Priority:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise InputError(record, f"priority must be an integer 0-100, got {value!r}")
+    if value == 0:
+        return Priority.LOW
+    if value == 100:
+        return Priority.CRITICAL
+    return (Priority.NORMAL, Priority.HIGH, Priority.URGENT)[min(2, (value - 1) // 33)]
+
+
+def _location(item: Mapping[str, Any], key: str, record: str, has_matrix: bool) -> Location:
+    index = item.get(f"{key}_index" if key != "location" else "location_index")
+    coords = item.get(key)
+    if has_matrix:
+        if index is None:
+            raise InputError(
+                record,
+                f"{key}_index is needed when a matrix is given"
+                if key != "location"
+                else "location_index is needed when a matrix is given",
+            )
+        lat_lon = {"lat": coords[1], "lon": coords[0]} if coords else {}
+        return Location(index=int(index), **lat_lon)
+    if not (isinstance(coords, list | tuple) and len(coords) == 2):
+        raise InputError(record, f"{key} must be [lon, lat] when no matrix is given")
+    return Location(lat=float(coords[1]), lon=float(coords[0]))
+
+
+def _amount(job: Mapping[str, Any]) -> list[int] | None:
+    for key in ("delivery", "pickup", "amount"):
+        if job.get(key) is not None:
+            return [int(x) for x in job[key]]
+    return None
+
+
+def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
+    """Read a VROOM problem; returns the problem and warnings to report in the output."""
+    if not isinstance(doc, Mapping):
+        raise InputError("vroom problem", "must be a JSON object")
+    if doc.get("shipments"):
+        raise InputError("vroom problem", "shipments are not supported yet")
+    warnings: list[str] = []
+    matrices = doc.get("matrices")
+    travel: TravelModel
+    if matrices:
+        profile = next(iter(matrices))
+        if len(matrices) > 1:
+            warnings.append(f"several matrix profiles given; using {profile!r} for every vehicle")
+        m = matrices[profile]
+        travel = MatrixTravel(durations=m["durations"], distances=m.get("distances"))
+    elif doc.get("matrix"):
+        travel = MatrixTravel(durations=doc["matrix"])
+    else:
+        travel = HaversineTravel()
+        warnings.append(
+            "no matrix given: travel from coordinates (haversine, 40 km/h, detour factor 1.3)"
+        )
+    has_matrix = isinstance(travel, MatrixTravel)
+    jobs, vehicles = doc.get("jobs") or [], doc.get("vehicles") or []
+    kinds = {k for j in jobs for k in ("delivery", "pickup") if j.get(k) and any(j[k])}
+    if len(kinds) > 1:
+        raise InputError("vroom problem", "mixing pickup and delivery amounts is not supported yet")
+    tickets = []
+    for n, job in enumerate(jobs):
+        record = f"jobs[{n}]" + (f" id {job.get('id')}" if isinstance(job, Mapping) else "")
+        if not isinstance(job, Mapping) or "id" not in job:
+            raise InputError(record, "must be an object with an id")
+        windows = tuple(
+            TimeWindow(start=int(s), end=int(e)) for s, e in job.get("time_windows") or []
+        )
+        amount = _amount(job)
+        try:
+            tickets.append(
+                Ticket(
+                    id=str(job["id"]),
+                    location=_location(job, "location", record, has_matrix),
+                    duration=int(job.get("service", 0)) + int(job.get("setup", 0)),
+                    time_windows=windows,
+                    priority=_priority(job.get("priority", 0), record),
+                    skills=dict.fromkeys((str(s) for s in job.get("skills") or []), 1),
+                    load={str(d): q for d, q in enumerate(amount or [])},
+                )
+            )
+        except InputError as exc:
+            raise exc.located(record) from None
+    techs = []
+    for n, veh in enumerate(vehicles):
+        record = f"vehicles[{n}]" + (f" id {veh.get('id')}" if isinstance(veh, Mapping) else "")
+        if not isinstance(veh, Mapping) or "id" not in veh:
+            raise InputError(record, "must be an object with an id")
+        for key in _UNSUPPORTED_VEHICLE:
+            if veh.get(key) is not None:
+                raise InputError(record, f"{key} is not supported yet")
+        if veh.get("speed_factor", 1.0) != 1.0:
+            raise InputError(record, "speed_factor other than 1 is not supported yet")
+        if (veh.get("start") is None and veh.get("start_index") is None) or (
+            veh.get("end") is None and veh.get("end_index") is None
+        ):
+            raise InputError(record, "open routes (no start or no end) are not supported yet")
+        window = veh.get("time_window") or [0, NO_END]
+        breaks: list[Break] = []
+        for b in veh.get("breaks") or []:
+            tws = b.get("time_windows") or [[int(window[0]), int(window[1])]]
+            if len(tws) != 1:
+                raise InputError(
+                    record, f"break {b.get('id')} has several time windows (not supported yet)"
+                )
+            service = int(b.get("service", 0))
+            breaks.append(
+                Break(
+                    id=str(b.get("id", len(breaks))),
+                    start=int(tws[0][0]),
+                    end=min(int(tws[0][1]) + service, int(window[1])),
+                    duration=service,
+                )
+            )
+        costs = veh.get("costs") or {}
+        try:
+            techs.append(
+                Technician(
+                    id=str(veh["id"]),
+                    start=_location(veh, "start", record, has_matrix),
+                    end=_location(veh, "end", record, has_matrix),
+                    shifts=(Shift(start=int(window[0]), end=int(window[1]), breaks=tuple(breaks)),),
+                    skills=dict.fromkeys((str(s) for s in veh.get("skills") or []), 1),
+                    capacity={str(d): int(q) for d, q in enumerate(veh.get("capacity") or [])},
+                    max_jobs=veh.get("max_tasks"),
+                    fixed_cost=float(costs.get("fixed", 0)),
+                    cost_per_hour=float(costs.get("per_hour", 3600)),
+                    cost_per_km=float(costs.get("per_km", 0)),
+                )
+            )
+        except InputError as exc:
+            raise exc.located(record) from None
+    # Every capacity dimension a job uses must exist on vehicles (VROOM requires equal lengths).
+    problem = Problem(technicians=tuple(techs), tickets=tuple(tickets), origin=EPOCH, travel=travel)
+    return problem, warnings
+
+
+def _id(value: str) -> int | str:
+    return int(value) if value.lstrip("-").isdigit() else value
+
+
+def result_to_vroom(
+    result: Result, problem: Problem, warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """Write ``result`` in VROOM's output shape (``code`` 0)."""
+    tickets = {t.id: t for t in problem.tickets}
+    techs = {t.id: t for t in problem.technicians}
+
+    def loc(location: Location) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if location.lat is not None:
+            out["location"] = [location.lon, location.lat]
+        if location.index is not None:
+            out["location_index"] = location.index
+        return out
+
+    routes = []
+    totals = {"service": 0, "duration": 0, "waiting_time": 0, "distance": 0, "priority": 0}
+    for route in result.routes:
+        if not route.visits:
+            continue
+        tech = techs[route.technician_id]
+        load = [0] * len(tech.capacity)
+        for v in route.visits:
+            for d, q in tickets[v.ticket_id].load.items():
+                if d.isdigit() and int(d) < len(load):
+                    load[int(d)] += q
+        travel = distance = 0
+        steps: list[dict[str, Any]] = [
+            {
+                "type": "start",
+                **loc(tech.start),
+                "arrival": route.start,
+                "duration": 0,
+                "distance": 0,
+                "setup": 0,
+                "service": 0,
+                "waiting_time": 0,
+                "load": list(load),
+            }
+        ]
+        events: list[Visit | PlacedBreak] = sorted(
+            [*route.visits, *route.breaks], key=lambda e: e.start
+        )
+        for item in events:
+            if isinstance(item, Visit):
+                travel += item.travel_time
+                distance += item.distance
+                t = tickets[item.ticket_id]
+                for d, q in t.load.items():
+                    if d.isdigit() and int(d) < len(load):
+                        load[int(d)] -= q
+                steps.append(
+                    {
+                        "type": "job",
+                        "id": _id(t.id),
+                        **loc(t.location),
+                        "arrival": item.arrival,
+                        "duration": travel,
+                        "distance": distance,
+                        "setup": 0,
+                        "service": t.duration,
+                        "waiting_time": item.waiting,
+                        "load": list(load),
+                    }
+                )
+            else:
+                steps.append(
+                    {
+                        "type": "break",
+                        "id": _id(item.break_id),
+                        "arrival": item.start,
+                        "duration": travel,
+                        "distance": distance,
+                        "setup": 0,
+                        "service": item.end - item.start,
+                        "waiting_time": 0,
+                        "load": list(load),
+                    }
+                )
+        travel += route.return_travel_time
+        distance += route.return_distance
+        steps.append(
+            {
+                "type": "end",
+                **loc(tech.end_location),
+                "arrival": route.end,
+                "duration": travel,
+                "distance": distance,
+                "setup": 0,
+                "service": 0,
+                "waiting_time": 0,
+                "load": list(load),
+            }
+        )
+        service = sum(tickets[v.ticket_id].duration for v in route.visits)
+        waiting = sum(v.waiting for v in route.visits)
+        priority = sum(int(tickets[v.ticket_id].priority) for v in route.visits)
+        routes.append(
+            {
+                "vehicle": _id(tech.id),
+                "cost": travel,
+                "setup": 0,
+                "service": service,
+                "duration": travel,
+                "waiting_time": waiting,
+                "priority": priority,
+                "distance": distance,
+                "steps": steps,
+                "violations": [],
+            }
+        )
+        for key, value in (
+            ("service", service),
+            ("duration", travel),
+            ("waiting_time", waiting),
+            ("distance", distance),
+            ("priority", priority),
+        ):
+            totals[key] += value
+    out: dict[str, Any] = {
+        "code": 0,
+        "summary": {
+            "cost": totals["duration"],
+            "routes": len(routes),
+            "unassigned": len(result.unassigned),
+            "setup": 0,
+            **totals,
+            "violations": [],
+            "computing_times": {"loading": 0, "solving": int(result.runtime * 1000)},
+        },
+        "unassigned": [
+            {
+                "id": _id(u.ticket_id),
+                "type": "job",
+                **loc(tickets[u.ticket_id].location),
+                "reason": u.reason,
+                "description": u.message,
+            }
+            for u in result.unassigned
+        ],
+        "routes": routes,
+    }
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+def vroom_error(message: str) -> dict[str, Any]:
+    """VROOM's output for an input error (code 2)."""
+    return {"code": 2, "error": message}

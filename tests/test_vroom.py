@@ -1,0 +1,139 @@
+"""VROOM-compatible JSON: VROOM's documented example in, VROOM's output shape out."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dispatchopt import InputError, SolveParams, solve, validate
+from dispatchopt.cli import main
+from dispatchopt.io.vroom import result_to_vroom, vroom_to_problem
+
+EXAMPLE = Path(__file__).parent / "data" / "vroom_api_example.json"
+
+
+def _check_output(out: dict[str, Any], job_ids: set[int]) -> None:
+    """Every job once (route step or unassigned); steps start..end with sane cumulative values."""
+    assert out["code"] == 0
+    seen = [s["id"] for r in out["routes"] for s in r["steps"] if s["type"] == "job"]
+    seen += [u["id"] for u in out["unassigned"]]
+    assert sorted(seen) == sorted(job_ids)
+    for route in out["routes"]:
+        steps = route["steps"]
+        assert steps[0]["type"] == "start" and steps[-1]["type"] == "end"
+        arrivals = [s["arrival"] for s in steps]
+        assert arrivals == sorted(arrivals)
+        assert [s["duration"] for s in steps] == sorted(s["duration"] for s in steps)
+        assert (
+            steps[-1]["duration"] == route["duration"]
+            and steps[-1]["distance"] == route["distance"]
+        )
+        for s in steps:
+            assert {
+                "arrival",
+                "duration",
+                "setup",
+                "service",
+                "waiting_time",
+                "load",
+                "distance",
+            } <= set(s)
+    assert out["summary"]["routes"] == len(out["routes"])
+    assert out["summary"]["unassigned"] == len(out["unassigned"])
+
+
+def test_vroom_api_example_round_trip() -> None:
+    """The API docs example plans validly; skills follow VROOM's subset rule; output is VROOM-shaped."""
+    doc = json.loads(EXAMPLE.read_text())
+    problem, warnings = vroom_to_problem(doc)
+    assert warnings and "no matrix" in warnings[0]
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    out = result_to_vroom(result, problem, warnings)
+    _check_output(out, {j["id"] for j in doc["jobs"]})
+    by_vehicle = {
+        r["vehicle"]: {s["id"] for s in r["steps"] if s["type"] == "job"} for r in out["routes"]
+    }
+    assert not by_vehicle.get(2, set()) & {1, 2}  # skill 1 only on vehicle 1
+    assert not by_vehicle.get(1, set()) & {3, 4}  # skill 2 only on vehicle 2
+    job1 = next(
+        s for r in out["routes"] for s in r["steps"] if s.get("id") == 1 and s["type"] == "job"
+    )
+    assert 32400 <= job1["arrival"] + job1["waiting_time"] <= 36000
+    assert json.loads(json.dumps(out)) == out
+
+
+def test_matrix_input_and_capacity() -> None:
+    """With matrices and location_index, capacity 2 splits four unit deliveries over two vehicles."""
+    durations = [
+        [0, 100, 200, 300, 400],
+        [100, 0, 100, 200, 300],
+        [200, 100, 0, 100, 200],
+        [300, 200, 100, 0, 100],
+        [400, 300, 200, 100, 0],
+    ]
+    doc = {
+        "vehicles": [{"id": v, "start_index": 0, "end_index": 0, "capacity": [2]} for v in (1, 2)],
+        "jobs": [
+            {"id": j, "location_index": j, "service": 60, "delivery": [1]} for j in (1, 2, 3, 4)
+        ],
+        "matrices": {
+            "car": {
+                "durations": durations,
+                "distances": [[10 * x for x in row] for row in durations],
+            }
+        },
+    }
+    problem, warnings = vroom_to_problem(doc)
+    assert not warnings
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    out = result_to_vroom(result, problem)
+    _check_output(out, {1, 2, 3, 4})
+    assert all(len([s for s in r["steps"] if s["type"] == "job"]) == 2 for r in out["routes"])
+    assert all(s["load"][0] >= 0 for r in out["routes"] for s in r["steps"])
+    assert out["routes"][0]["steps"][1]["location_index"] in {1, 2, 3, 4}
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"shipments": [{"pickup": {}, "delivery": {}}]}, "shipments are not supported"),
+        (
+            {
+                "vehicles": [
+                    {"id": 1, "start": [2.3, 48.7], "end": [2.3, 48.7], "max_travel_time": 3600}
+                ]
+            },
+            "vehicles[0] id 1: max_travel_time is not supported",
+        ),
+        ({"vehicles": [{"id": 1, "start": [2.3, 48.7]}]}, "open routes"),
+        (
+            {"jobs": [{"id": 9, "location": [2.3, 48.7], "priority": 101}]},
+            "jobs[0] id 9: priority must be an integer 0-100",
+        ),
+    ],
+)
+def test_unsupported_or_bad_input(patch: dict[str, Any], message: str) -> None:
+    """Unsupported features and bad values are rejected naming the record."""
+    doc = {**json.loads(EXAMPLE.read_text()), **patch}
+    with pytest.raises(InputError, match=re.escape(message)):
+        vroom_to_problem(doc)
+
+
+def test_cli_swaps_in_for_vroom(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`solve` recognises VROOM input and prints VROOM output; input errors give code 2."""
+    assert main(["solve", str(EXAMPLE), "--time-limit", "1", "--output-format", "vroom"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    _check_output(out, {1, 2, 3, 4, 5, 6})
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**json.loads(EXAMPLE.read_text()), "shipments": [{}]}))
+    assert main(["solve", str(bad), "--output-format", "vroom"]) == 2
+    assert json.loads(capsys.readouterr().out) == {
+        "code": 2,
+        "error": "vroom problem: shipments are not supported yet",
+    }
