@@ -288,3 +288,26 @@ def test_shift_too_short_to_drive_home_does_not_sink_the_plan() -> None:
     r = solve_valid(p)
     assert assignee(r, "T1") == "ok"
     assert [(u.ticket_id, u.reason) for u in r.unassigned] == [("T2", "unusable_shifts")]
+
+
+def test_max_travel_time_limits_driving() -> None:
+    """A 100-minute driving cap keeps the far ticket off A's route (needs 2 x 90 min)."""
+    p = make_problem(
+        [tech("A", home=0, max_travel_time=100 * MIN), tech("B", home=9)],
+        [ticket("near", 1), ticket("far", 9)],
+    )
+    r = solve_valid(p)
+    assert assignee(r, "far") == "B"
+    assert r.routes[0].travel_time <= 100 * MIN
+
+
+def test_max_distance_limits_driving() -> None:
+    """A 5 km cap leaves a ticket 3 km away (6 km round trip) to the other technician."""
+    p = make_problem(
+        [
+            tech("A", home=0, max_distance=5000, cost_per_hour=1.0),
+            tech("B", home=3, cost_per_hour=50.0),
+        ],
+        [ticket("T", 3, duration=H)],
+    )
+    assert assignee(solve_valid(p), "T") == "B"

@@ -58,6 +58,13 @@ from tests.conftest import FAST, H, assert_valid, make_problem, tech, ticket
             "max_working_time",
             "max working time",
         ),
+        (
+            [tech("A", home=0, max_travel_time=30 * 60)],
+            ticket("T", 3),
+            "max_travel_time",
+            "max travel time",
+        ),
+        ([tech("A", home=0, max_distance=4000)], ticket("T", 3), "max_distance", "max distance"),
     ],
 )
 def test_reason_codes(techs: Any, tkt: Any, reason: str, words: str) -> None:
@@ -74,7 +81,11 @@ def test_reason_codes(techs: Any, tkt: Any, reason: str, words: str) -> None:
     result = solve(p, FAST)
     assert_valid(p, result)
     assert result.unassigned[0].reason == reason
-    if len(p.tickets) == 2 and reason not in {"max_working_time"}:
+    if len(p.tickets) == 2 and reason not in {
+        "max_working_time",
+        "max_travel_time",
+        "max_distance",
+    }:
         assert result.route_of("ok") is not None
 
 

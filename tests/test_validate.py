@@ -170,3 +170,24 @@ def test_window_violation_named_lead_time() -> None:
     v = r.routes[0].visits[0]
     early = replace(v, start=9 * H, end=9 * H + 30 * MIN, arrival=8 * H, waiting=H)
     assert "lead_time" in _kinds(p, _with_route(r, 0, visits=(early,)))
+
+
+def test_travel_and_distance_caps_checked(planned: tuple[Problem, Result]) -> None:
+    """Lowering A's driving caps below its plan is reported as max_travel_time / max_distance."""
+    p, r = planned
+    k = _route(r, "A")
+    techs = tuple(
+        replace(
+            t, max_travel_time=r.routes[k].travel_time - 1, max_distance=r.routes[k].distance - 1
+        )
+        if t.id == "A"
+        else t
+        for t in p.technicians
+    )
+    assert {"max_travel_time", "max_distance"} <= _kinds(replace(p, technicians=techs), r)
+
+
+def test_wrong_return_leg_reported(planned: tuple[Problem, Result]) -> None:
+    """A misreported return leg is a travel violation."""
+    p, r = planned
+    assert "travel" in _kinds(p, _with_route(r, _route(r, "A"), return_distance=1))

@@ -106,10 +106,10 @@ def test_matrix_input_and_capacity() -> None:
         (
             {
                 "vehicles": [
-                    {"id": 1, "start": [2.3, 48.7], "end": [2.3, 48.7], "max_travel_time": 3600}
+                    {"id": 1, "start": [2.3, 48.7], "end": [2.3, 48.7], "speed_factor": 1.5}
                 ]
             },
-            "vehicles[0] id 1: max_travel_time is not supported",
+            "vehicles[0] id 1: speed_factor other than 1 is not supported",
         ),
         ({"vehicles": [{"id": 1, "start": [2.3, 48.7]}]}, "open routes"),
         (
@@ -137,3 +137,27 @@ def test_cli_swaps_in_for_vroom(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "code": 2,
         "error": "vroom problem: shipments are not supported yet",
     }
+
+
+def test_max_travel_time_and_distance_mapped() -> None:
+    """VROOM's max_travel_time and max_distance become technician limits that bind."""
+    durations = [[0, 600, 600], [600, 0, 1200], [600, 1200, 0]]
+    doc = {
+        "vehicles": [
+            {"id": 1, "start_index": 0, "end_index": 0, "max_travel_time": 1500},
+            {"id": 2, "start_index": 0, "end_index": 0, "max_distance": 13000},
+        ],
+        "jobs": [{"id": j, "location_index": j} for j in (1, 2)],
+        "matrices": {
+            "car": {"durations": durations, "distances": [[10 * x for x in r] for r in durations]}
+        },
+    }
+    problem, _ = vroom_to_problem(doc)
+    assert (
+        problem.technicians[0].max_travel_time == 1500
+        and problem.technicians[1].max_distance == 13000
+    )
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    # Each vehicle can afford one round trip (1200 s / 12 km) but not both jobs (2400 s / 24 km).
+    assert sorted(len(r.visits) for r in result.routes) == [1, 1]

@@ -31,6 +31,8 @@ REASONS = (
     "outside_shifts",
     "unreachable",
     "max_working_time",
+    "max_travel_time",
+    "max_distance",
 )
 
 
@@ -242,8 +244,27 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         s1 = np.maximum(ws, sh_start[None, :] + to_site)
         reach |= (s1 <= we) & (s1 + service + back <= end_limit[None, :])
     short_enough = (to_site + service + back) <= mwt[None, :]
+    dist = problem.travel_matrices.distance
+    huge = np.iinfo(np.int64).max // 4
+
+    def limit(attr: str) -> npt.NDArray[np.int64]:
+        values = [getattr(techs[v.technician], attr) for v in vehicles]
+        return np.array([huge if x is None else x for x in values], dtype=np.int64)
+
+    drive_ok = (to_site + back) <= limit("max_travel_time")[None, :]
+    km = (
+        dist[np.ix_(table.start[veh_tech], table.ticket)].T
+        + dist[np.ix_(table.ticket, table.end[veh_tech])]
+    )
+    km_ok = km <= limit("max_distance")[None, :]
     direct = dur[table.start[veh_tech], table.end[veh_tech]]
-    usable = (sh_start + direct <= end_limit) & (direct <= mwt)
+    direct_km = dist[table.start[veh_tech], table.end[veh_tech]]
+    usable = (
+        (sh_start + direct <= end_limit)
+        & (direct <= mwt)
+        & (direct <= limit("max_travel_time"))
+        & (direct_km <= limit("max_distance"))
+    )
 
     def vehicle_names(row: BoolMatrix) -> str:
         names = sorted({tech_ids[veh_tech[v]] for v in np.flatnonzero(row)})
@@ -286,6 +307,22 @@ def compute_eligibility(problem: Problem) -> Eligibility:
             lambda i, pool: (
                 f"the round trip plus service is longer than the max working time of "
                 f"every eligible technician ({vehicle_names(pool)})"
+            ),
+        ),
+        (
+            "max_travel_time",
+            drive_ok,
+            lambda i, pool: (
+                f"the drive there and back exceeds the max travel time of every eligible "
+                f"technician ({vehicle_names(pool)})"
+            ),
+        ),
+        (
+            "max_distance",
+            km_ok,
+            lambda i, pool: (
+                f"the distance there and back exceeds the max distance of every eligible "
+                f"technician ({vehicle_names(pool)})"
             ),
         ),
     )

@@ -33,6 +33,8 @@ VIOLATION_KINDS = (
     "load",  # capacity exceeded
     "max_tasks",  # more jobs than max_jobs
     "max_working_time",  # route longer than max_working_time
+    "max_travel_time",  # more driving than max_travel_time
+    "max_distance",  # more distance than max_distance
     "missing_break",  # a break of a used shift is not planned
     "break_window",  # a break outside its window or with the wrong duration
     "break_overlap",  # a break overlaps service, another break or the departure/return
@@ -201,8 +203,10 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
 
     # Timeline: drive (pausing for breaks in the gap), wait, serve.
     prev_row, prev_end = int(table.start[tech_pos]), route.start
+    rows = [prev_row]
     for visit, ticket in zip(route.visits, tickets, strict=True):
         row = int(table.ticket[problem.ticket_index[ticket.id]])
+        rows.append(row)
         travel, distance = int(mats.duration[prev_row, row]), int(mats.distance[prev_row, row])
         if (visit.travel_time, visit.distance) != (travel, distance):
             add(
@@ -253,6 +257,29 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
             )
         prev_row, prev_end = row, visit.start + ticket.duration
     end_row = int(table.end[tech_pos])
+    rows.append(end_row)
+    back_travel, back_distance = (
+        int(mats.duration[prev_row, end_row]),
+        int(mats.distance[prev_row, end_row]),
+    )
+    if (route.return_travel_time, route.return_distance) != (back_travel, back_distance):
+        add(
+            "travel",
+            f"reported return drive {route.return_travel_time}s/{route.return_distance}m, "
+            f"travel model says {back_travel}s/{back_distance}m",
+        )
+    driven = sum(int(mats.duration[a, b]) for a, b in itertools.pairwise(rows))
+    km = sum(int(mats.distance[a, b]) for a, b in itertools.pairwise(rows))
+    if tech.max_travel_time is not None and driven > tech.max_travel_time:
+        add(
+            "max_travel_time",
+            f"drives {fmt_duration(driven)}, more than {fmt_duration(tech.max_travel_time)}",
+        )
+    if tech.max_distance is not None and km > tech.max_distance:
+        add(
+            "max_distance",
+            f"drives {km / 1000:.1f} km, more than {tech.max_distance / 1000:.1f} km",
+        )
     back = _drive(
         prev_end,
         int(mats.duration[prev_row, end_row]),

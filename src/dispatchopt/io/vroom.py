@@ -16,9 +16,11 @@ Mapping (VROOM API -> dispatchopt):
   -> breaks, ``max_tasks`` -> ``max_jobs``, ``costs.fixed/per_hour/per_km`` -> fixed cost,
   cost per working hour, cost per km.
 
+``max_travel_time`` and ``max_distance`` -> the same technician limits.
+
 Not supported (rejected with code 2 naming the field): ``shipments``, open routes (no
-``start`` or no ``end``), ``max_travel_time``, ``max_distance``, ``speed_factor`` other than 1,
-``steps``, breaks with several windows.
+``start`` or no ``end``), ``speed_factor`` other than 1, ``steps``, breaks with several
+windows.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dispatchopt.result import PlacedBreak, Result, Visit
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_END = 2**31 - 1
-_UNSUPPORTED_VEHICLE = ("max_travel_time", "max_distance", "steps")
+_UNSUPPORTED_VEHICLE = ("steps",)
 
 
 def _priority(value: object, record: str) -> Priority:
@@ -167,6 +169,8 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
                     skills=dict.fromkeys((str(s) for s in veh.get("skills") or []), 1),
                     capacity={str(d): int(q) for d, q in enumerate(veh.get("capacity") or [])},
                     max_jobs=veh.get("max_tasks"),
+                    max_travel_time=veh.get("max_travel_time"),
+                    max_distance=veh.get("max_distance"),
                     fixed_cost=float(costs.get("fixed", 0)),
                     cost_per_hour=float(costs.get("per_hour", 3600)),
                     cost_per_km=float(costs.get("per_km", 0)),

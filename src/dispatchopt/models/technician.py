@@ -96,6 +96,10 @@ class Technician:
         Most tickets in one shift.
     max_working_time
         Longest route (departure to return, waiting included) in one shift, seconds.
+    max_travel_time
+        Most driving time in one shift, seconds.
+    max_distance
+        Most distance driven in one shift, metres.
     max_overtime
         How long after ``shift.end`` the technician may return, seconds.
     overtime_cost_per_hour, cost_per_hour, cost_per_km, fixed_cost
@@ -112,6 +116,8 @@ class Technician:
     capacity: Mapping[str, int] = field(default_factory=FrozenDict)
     max_jobs: int | None = None
     max_working_time: int | None = None
+    max_travel_time: int | None = None
+    max_distance: int | None = None
     max_overtime: int = 0
     overtime_cost_per_hour: float = 0.0
     cost_per_hour: float = 0.0
@@ -148,7 +154,7 @@ class Technician:
                 raise InputError(record, f"{name} must be a mapping of name -> integer")
             _check_amounts(record, name, amounts, minimum)
             object.__setattr__(self, name, FrozenDict(amounts))
-        for name in ("max_jobs", "max_working_time"):
+        for name in ("max_jobs", "max_working_time", "max_travel_time", "max_distance"):
             value = getattr(self, name)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 0

@@ -232,6 +232,8 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
 
     _add_amount_dimensions(problem, routing, elig, active, n_nodes)
     _add_max_jobs(problem, routing, len(active), n_nodes)
+    _add_route_limit(problem, routing, dur, "max_travel_time", elig)
+    _add_route_limit(problem, routing, dist, "max_distance", elig)
     _add_preferences(problem, routing, active, n_nodes)
 
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
@@ -278,6 +280,28 @@ def _add_max_jobs(
     cb = routing.RegisterUnaryTransitVector(ones)
     routing.AddDimensionWithVehicleCapacity(
         cb, 0, [n_active if lim is None else lim for lim in limits], True, "max_tasks"
+    )
+
+
+def _add_route_limit(
+    problem: Problem, routing: pywrapcp.RoutingModel, matrix: IntArray, attr: str, elig: Eligibility
+) -> None:
+    """A per-shift cap on summed travel time or distance, as a dimension over the matrix.
+
+    Unusable shifts (see :class:`Eligibility`) get no cap, so their empty route stays feasible.
+    """
+    limits = [
+        None
+        if elig.usable is not None and not elig.usable[k]
+        else getattr(problem.technicians[v.technician], attr)
+        for k, v in enumerate(problem.vehicles)
+    ]
+    if all(lim is None for lim in limits):
+        return
+    total = int(matrix.max(initial=0)) * (len(matrix) + 1)
+    cb = routing.RegisterTransitMatrix(matrix.tolist())
+    routing.AddDimensionWithVehicleCapacity(
+        cb, 0, [total if lim is None else int(lim) for lim in limits], True, attr
     )
 
 
