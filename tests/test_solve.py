@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from ortools.util import optional_boolean_pb2
 
 from dispatchopt import Problem, SolveParams, generate, solve
 from tests.conftest import assert_valid
@@ -76,3 +81,25 @@ def test_summary_and_str_are_readable(field_day: Problem) -> None:
     assert "SLA on time" in text and "TECH-" in text and "T-00" in text
     for u in r.unassigned:
         assert u.ticket_id in text
+
+
+def test_search_options_reach_ortools(tmp_path: Path) -> None:
+    """Operators, LNS limit, neighbour ratio and ILS from TOML are applied; unknown names error."""
+    from dispatchopt import InputError
+    from dispatchopt.solvers.ortools import _search_parameters
+
+    toml = tmp_path / "p.toml"
+    toml.write_text(
+        "[solve]\ntime_limit = 2.0\nlns_time_limit = 0.5\nneighbors_ratio = 0.3\n"
+        "iterated_local_search = true\n[solve.operators]\npath_lns = true\nuse_two_opt = false\n"
+    )
+    params = SolveParams.from_toml(toml)
+    search = _search_parameters(params, "PARALLEL_CHEAPEST_INSERTION", 2.0, 10)
+    assert search.local_search_operators.use_path_lns == optional_boolean_pb2.BOOL_TRUE
+    assert search.local_search_operators.use_two_opt == optional_boolean_pb2.BOOL_FALSE
+    assert search.lns_time_limit.ToMilliseconds() == 500
+    assert search.ls_operator_neighbors_ratio == 0.3 and search.use_iterated_local_search
+    p = generate(20, 3, seed=1)
+    assert_valid(p, solve(p, replace(params, solution_limit=20)))
+    with pytest.raises(InputError, match="unknown operator 'warp_drive'"):
+        solve(p, replace(params, operators={"warp_drive": True}))

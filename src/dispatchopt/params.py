@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dispatchopt.errors import InputError
+from dispatchopt.frozen import FrozenDict
 
 FIRST_SOLUTION_STRATEGIES = (
     "AUTOMATIC",
@@ -60,6 +61,17 @@ class SolveParams:
         OR-Tools local-search metaheuristic.
     guided_local_search_lambda
         GLS penalty factor.
+    lns_time_limit
+        Seconds each large-neighbourhood move may spend (OR-Tools default 0.1).
+    operators
+        Switch OR-Tools local-search operators on or off by name, e.g.
+        ``{"path_lns": True, "relocate_expensive_chain": False}`` (the ``use_`` prefix of
+        ``local_search_operators`` may be left out).
+    neighbors_ratio
+        Share of nearest neighbours the operators consider (smaller is faster on large
+        instances).
+    iterated_local_search
+        Use OR-Tools' iterated local search (ruin and recreate) instead of the metaheuristic.
     log_search
         Let OR-Tools log its search.
     """
@@ -71,6 +83,10 @@ class SolveParams:
     fallback_first_solutions: tuple[str, ...] = ("LOCAL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC")
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     guided_local_search_lambda: float = 0.1
+    lns_time_limit: float | None = None
+    operators: Mapping[str, bool] = field(default_factory=dict)
+    neighbors_ratio: float | None = None
+    iterated_local_search: bool = False
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -89,6 +105,21 @@ class SolveParams:
                     "params",
                     f"first_solution {name!r} is not one of {', '.join(FIRST_SOLUTION_STRATEGIES)}",
                 )
+        if self.lns_time_limit is not None and not self.lns_time_limit > 0:
+            raise InputError("params", f"lns_time_limit must be > 0, got {self.lns_time_limit!r}")
+        if self.neighbors_ratio is not None and not 0 < self.neighbors_ratio <= 1:
+            raise InputError(
+                "params", f"neighbors_ratio must be in (0, 1], got {self.neighbors_ratio!r}"
+            )
+        if not isinstance(self.operators, Mapping) or not all(
+            isinstance(v, bool) for v in self.operators.values()
+        ):
+            raise InputError("params", "operators must map operator names to true/false")
+        object.__setattr__(
+            self,
+            "operators",
+            FrozenDict({k.removeprefix("use_"): v for k, v in self.operators.items()}),
+        )
         if self.metaheuristic not in METAHEURISTICS:
             raise InputError(
                 "params",

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from dispatchopt.eligibility import Eligibility, compute_eligibility, eligible_technicians
+from dispatchopt.errors import InputError
 from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
 from dispatchopt.params import SolveParams
@@ -340,6 +342,22 @@ def _search_parameters(
         routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
     )
     search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
+    if params.lns_time_limit is not None:
+        search.lns_time_limit.FromMilliseconds(max(1, int(params.lns_time_limit * 1000)))
+    if params.neighbors_ratio is not None:
+        search.ls_operator_neighbors_ratio = params.neighbors_ratio
+    search.use_iterated_local_search = params.iterated_local_search
+    operators = search.local_search_operators
+    for name, on in params.operators.items():
+        field = f"use_{name}"
+        if field not in operators.DESCRIPTOR.fields_by_name:
+            known = sorted(f.removeprefix("use_") for f in operators.DESCRIPTOR.fields_by_name)
+            raise InputError("params", f"unknown operator {name!r}; known: {', '.join(known)}")
+        setattr(
+            operators,
+            field,
+            optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
+        )
     if remaining is not None:
         search.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
     if params.solution_limit is not None:
