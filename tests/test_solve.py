@@ -103,3 +103,20 @@ def test_search_options_reach_ortools(tmp_path: Path) -> None:
     assert_valid(p, solve(p, replace(params, solution_limit=20)))
     with pytest.raises(InputError, match="unknown operator 'warp_drive'"):
         solve(p, replace(params, operators={"warp_drive": True}))
+
+
+def test_rejected_search_settings_raise_not_empty_plan() -> None:
+    """Settings OR-Tools rejects raise InputError instead of returning an all-unassigned plan."""
+    from dispatchopt import InputError
+
+    p = generate(10, 2, seed=1)
+    with pytest.raises(InputError, match="OR-Tools rejects these search settings"):
+        solve(p, SolveParams(time_limit=1, guided_local_search_lambda=-1.0))
+
+
+def test_iterated_local_search_plans_validly() -> None:
+    """Iterated local search (ruin and recreate) is usable and validator-clean."""
+    p = generate(30, 4, seed=2)
+    r = solve(p, SolveParams(time_limit=2, iterated_local_search=True))
+    assert_valid(p, r)
+    assert r.kpis.assigned > 0

@@ -347,6 +347,10 @@ def _search_parameters(
     if params.neighbors_ratio is not None:
         search.ls_operator_neighbors_ratio = params.neighbors_ratio
     search.use_iterated_local_search = params.iterated_local_search
+    if params.iterated_local_search:
+        ruin = search.iterated_local_search_parameters.ruin_recreate_parameters
+        if not ruin.ruin_strategies:  # OR-Tools rejects ILS without one
+            ruin.ruin_strategies.add().spatially_close_routes.num_ruined_routes = 2
     operators = search.local_search_operators
     for name, on in params.operators.items():
         field = f"use_{name}"
@@ -363,6 +367,9 @@ def _search_parameters(
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
     search.log_search = params.log_search
+    error = pywrapcp.FindErrorInRoutingSearchParameters(search)
+    if error:  # never let OR-Tools turn bad settings into an empty plan
+        raise InputError("params", f"OR-Tools rejects these search settings: {error}")
     return search
 
 
