@@ -77,3 +77,9 @@ def test_params_toml(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[solve]\ntime_limt = 1.0\n")
     assert main(["solve", str(EXAMPLE), "--params", str(bad), "-q"]) == 2
+
+
+def test_demo_needs_no_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """`demo` plans a generated day and reports a clean validation."""
+    assert main(["demo", "--time-limit", "1"]) == 0
+    assert "validator: no violations" in capsys.readouterr().out
