@@ -27,7 +27,7 @@ def test_problem_round_trip(field_day: Problem) -> None:
 def test_matrix_problem_round_trip_with_options() -> None:
     """Matrix travel and solve options survive the round trip."""
     p = make_problem([tech("A", skills={"x": 2})], [ticket("T", 3, skills={"x": 1})])
-    params = SolveParams(time_limit=2, solution_limit=5, seed=3)
+    params = SolveParams(time_limit=2, solution_limit=5, seed=3, operators={"path_lns": True})
     back, options = problem_from_dict(json.loads(json.dumps(problem_to_dict(p, params))))
     assert options == params
     assert back.tickets == p.tickets

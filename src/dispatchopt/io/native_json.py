@@ -455,7 +455,8 @@ def problem_to_dict(problem: Problem, options: SolveParams | None = None) -> dic
         from dataclasses import asdict
 
         doc["options"] = {
-            k: list(v) if isinstance(v, tuple) else v for k, v in asdict(options).items()
+            k: list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else v
+            for k, v in asdict(options).items()
         }
     return doc
 
