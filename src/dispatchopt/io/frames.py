@@ -14,7 +14,6 @@ Times are timezone-aware timestamps (or ISO strings with an offset). Skill / par
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,18 +36,10 @@ TECH_REQUIRED = ("id", "lat", "lon", "shift_start", "shift_end")
 
 
 def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value)) or value is _nat()
-    except TypeError:
-        return False
-
-
-def _nat() -> Any:
+    """An empty cell: None, NaN or NaT (``pandas.isna`` on a scalar)."""
     import pandas as pd
 
-    return pd.NaT
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _amounts(value: Any) -> dict[str, int]:

@@ -37,10 +37,6 @@ class Instance:
     problem: Problem
     scale: int = SCALE
 
-    def ticket_id(self, node: int) -> str:
-        """Ticket id of a client node (1-based client number as in ``.sol`` files)."""
-        return str(node)
-
 
 def parse_vrplib(
     text: str, source: str = "instance"

@@ -18,6 +18,7 @@ from dispatchopt.models.location import Location
 from dispatchopt.models.technician import Technician
 from dispatchopt.models.ticket import Priority, Ticket
 from dispatchopt.models.travel import HaversineTravel, TravelMatrices, TravelModel
+from dispatchopt.timefmt import to_seconds
 
 DEFAULT_LATENESS_COST_PER_HOUR: Mapping[Priority, float] = FrozenDict(
     {
@@ -191,4 +192,4 @@ class Problem:
 
     def to_seconds(self, moment: datetime) -> int:
         """Seconds from ``origin`` to a timezone-aware ``moment``."""
-        return round((moment - self.origin).total_seconds())
+        return to_seconds(moment, self.origin)

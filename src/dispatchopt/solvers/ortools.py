@@ -315,17 +315,20 @@ def _add_preferences(
     if not any(tickets[i].preferred_technicians for i in active):
         return
     cost = round(problem.weights.preference_cost * COST_SCALE)
-    callbacks = []
-    total = 0
-    for veh in problem.vehicles:
-        tech_id = problem.technicians[veh.technician].id
-        vector = [0] * n_nodes
-        for node, i in enumerate(active):
-            preferred = tickets[i].preferred_technicians
-            if preferred and tech_id not in preferred:
-                vector[node] = cost
-        total = max(total, sum(vector))
-        callbacks.append(routing.RegisterUnaryTransitVector(vector))
+    tech_pos = problem.technician_index
+    # penalised[node, t]: ticket at node has preferences and technician t is not among them.
+    penalised = np.zeros((n_nodes, len(problem.technicians)), dtype=bool)
+    for node, i in enumerate(active):
+        preferred = tickets[i].preferred_technicians
+        if preferred:
+            penalised[node] = True
+            penalised[node, [tech_pos[x] for x in preferred]] = False
+    vectors = penalised.astype(np.int64) * cost
+    total = int(vectors.sum(axis=0).max(initial=0))
+    per_tech = [
+        routing.RegisterUnaryTransitVector(vectors[:, t].tolist()) for t in range(vectors.shape[1])
+    ]
+    callbacks = [per_tech[v.technician] for v in problem.vehicles]  # one vector per technician
     routing.AddDimensionWithVehicleTransits(callbacks, 0, max(total, 1), True, "preference")
     routing.GetDimensionOrDie("preference").SetSpanCostCoefficientForAllVehicles(1)
 
