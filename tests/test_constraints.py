@@ -11,7 +11,9 @@ from dispatchopt import (
     SolveParams,
     Technician,
     TimeWindow,
+    validate,
 )
+from dispatchopt.plan import time_routes
 from tests.conftest import MIN, H, assignee, make_problem, solve_valid, tech, ticket
 
 
@@ -201,6 +203,20 @@ def test_overtime_allowed_up_to_its_limit() -> None:
     assert assignee(r, "T1") == "A"
     assert 10 * H < r.routes[0].end <= 11 * H
     assert r.kpis.overtime == r.routes[0].end - 10 * H
+
+
+def test_shift_overtime_overrides_the_technicians() -> None:
+    """A shift's own max_overtime (0 here) wins over the technician's hour; the validator agrees."""
+    no_ot = Shift(start=8 * H, end=10 * H, max_overtime=0)
+    ot = Shift(start=32 * H, end=34 * H)
+    a = Technician(id="A", start=Location(index=0), shifts=(no_ot, ot), max_overtime=H)
+    p = make_problem([a], [ticket("T1", 0, duration=150 * MIN)])
+    r = solve_valid(p)
+    route = r.route_of("T1")
+    assert route is not None and route.shift_index == 1
+    assert a.latest_end(0) == 10 * H and a.latest_end(1) == 35 * H
+    forced = time_routes(p, [("A", 0, ["T1"])])
+    assert [v.kind for v in validate(p, forced)] == ["delay"]
 
 
 def test_no_overtime_means_dropped() -> None:

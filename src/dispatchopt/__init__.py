@@ -8,6 +8,10 @@ import logging
 
 from dispatchopt.errors import InputError as InputError
 from dispatchopt.generate import generate as generate
+from dispatchopt.insertion import Candidate as Candidate
+from dispatchopt.insertion import Insertion as Insertion
+from dispatchopt.insertion import add_tickets as add_tickets
+from dispatchopt.insertion import insertion_candidates as insertion_candidates
 from dispatchopt.models import Break as Break
 from dispatchopt.models import GeodesicTravel as GeodesicTravel
 from dispatchopt.models import HaversineTravel as HaversineTravel
@@ -27,6 +31,8 @@ from dispatchopt.result import Result as Result
 from dispatchopt.result import Route as Route
 from dispatchopt.result import Unassigned as Unassigned
 from dispatchopt.result import Visit as Visit
+from dispatchopt.result import plan_cost as plan_cost
+from dispatchopt.result import route_cost as route_cost
 from dispatchopt.solve import solve as solve
 from dispatchopt.validate import Violation as Violation
 from dispatchopt.validate import validate as validate

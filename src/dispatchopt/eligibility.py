@@ -201,7 +201,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
     shifts = [techs[v.technician].shifts[v.shift] for v in vehicles]
     sh_start = np.array([s.start for s in shifts], dtype=np.int64)
     end_limit = np.array(
-        [s.end + techs[v.technician].max_overtime for s, v in zip(shifts, vehicles, strict=True)],
+        [techs[v.technician].latest_end(v.shift) for v in vehicles],
         dtype=np.int64,
     )
     mwt = np.array(

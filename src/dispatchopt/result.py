@@ -192,6 +192,38 @@ def compute_kpis(
     )
 
 
+def route_cost(problem: Problem, route: Route) -> float:
+    """Operating cost of one route in currency units, recomputed from the problem's prices.
+
+    Fixed cost (if the route has visits), working time (departure to return) at ``cost_per_hour``,
+    distance at ``cost_per_km``, overtime at ``overtime_cost_per_hour`` and SLA lateness at the
+    priority's ``lateness_cost_per_hour``. Unassigned tickets are not priced here.
+    """
+    if not route.visits:
+        return 0.0
+    tech = problem.technicians[problem.technician_index[route.technician_id]]
+    shift = tech.shifts[route.shift_index]
+    lateness = problem.weights.lateness_cost_per_hour
+    tickets, index = problem.tickets, problem.ticket_index
+    late = 0.0
+    for visit in route.visits:
+        ticket = tickets[index[visit.ticket_id]]
+        if ticket.due_by is not None and visit.end > ticket.due_by:
+            late += lateness[ticket.priority] * (visit.end - ticket.due_by) / 3600.0
+    return (
+        tech.fixed_cost
+        + tech.cost_per_hour * route.working_time / 3600.0
+        + tech.cost_per_km * route.distance / 1000.0
+        + tech.overtime_cost_per_hour * max(0, route.end - shift.end) / 3600.0
+        + late
+    )
+
+
+def plan_cost(problem: Problem, routes: Sequence[Route]) -> float:
+    """Sum of :func:`route_cost` over ``routes``."""
+    return sum(route_cost(problem, r) for r in routes)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Result:
     """The outcome of :func:`dispatchopt.solve`, the same for every backend.

@@ -185,12 +185,12 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
             "lead_time",
             f"departs {fmt_clock(route.start)} before shift start {fmt_clock(shift.start)}",
         )
-    limit = shift.end + tech.max_overtime
+    limit = tech.latest_end(route.shift_index)
     if route.end > limit:
         add(
             "delay",
             f"returns {fmt_clock(route.end)}, after shift end {fmt_clock(shift.end)} "
-            f"+ {fmt_duration(tech.max_overtime)} overtime",
+            f"+ {fmt_duration(tech.overtime(route.shift_index))} overtime",
         )
     if tech.max_working_time is not None and route.end - route.start > tech.max_working_time:
         add(

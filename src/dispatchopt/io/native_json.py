@@ -216,7 +216,7 @@ def _ticket(data: object, i: int, origin: datetime) -> Ticket:
 
 
 def _shift(data: object, record: str, origin: datetime) -> Shift:
-    r = _Reader(data, record, origin, {"id", "start", "end", "breaks"})
+    r = _Reader(data, record, origin, {"id", "start", "end", "breaks", "max_overtime"})
     breaks = []
     for k, item in enumerate(r.data.get("breaks") or []):
         b = _Reader(item, f"{record} breaks[{k}]", origin, {"id", "start", "end", "duration"})
@@ -238,6 +238,7 @@ def _shift(data: object, record: str, origin: datetime) -> Shift:
             start=r.required_time("start"),
             end=r.required_time("end"),
             breaks=tuple(breaks),
+            max_overtime=r.duration("max_overtime"),
         )
     except InputError as exc:
         raise exc.located(record) from None
@@ -399,6 +400,7 @@ def problem_to_dict(problem: Problem, options: SolveParams | None = None) -> dic
                                 "id": s.id,
                                 "start": iso(s.start),
                                 "end": iso(s.end),
+                                "max_overtime": s.max_overtime,
                                 "breaks": [
                                     {
                                         "id": b.id,

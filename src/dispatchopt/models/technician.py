@@ -47,6 +47,8 @@ class Shift:
     end: int
     breaks: tuple[Break, ...] = ()
     id: str | None = None
+    max_overtime: int | None = None
+    """Overtime allowed after this shift, seconds; ``None`` = the technician's ``max_overtime``."""
 
     def __post_init__(self) -> None:
         record = f"shift {self.id!r}" if self.id else "shift"
@@ -55,6 +57,14 @@ class Shift:
                 record, f"end {fmt_clock(self.end)} is before start {fmt_clock(self.start)}"
             )
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        if self.max_overtime is not None and (
+            isinstance(self.max_overtime, bool)
+            or not isinstance(self.max_overtime, int)
+            or self.max_overtime < 0
+        ):
+            raise InputError(
+                record, f"max_overtime must be whole seconds >= 0, got {self.max_overtime!r}"
+            )
         ids = [b.id for b in self.breaks]
         if len(set(ids)) != len(ids):
             raise InputError(record, f"break ids must be unique within a shift, got {ids}")
@@ -141,7 +151,7 @@ class Technician:
             if not isinstance(shift, Shift):
                 raise InputError(record, "shifts must hold Shift objects")
         for before, after in itertools.pairwise(shifts):
-            if after.start < before.end + self.max_overtime:
+            if after.start < before.end + self._overtime(before):
                 raise InputError(
                     record,
                     f"shifts starting {fmt_clock(before.start)} and {fmt_clock(after.start)} "
@@ -176,6 +186,17 @@ class Technician:
                 or not (math.isfinite(value) and value >= 0)
             ):
                 raise InputError(record, f"{name} must be a number >= 0, got {value!r}")
+
+    def _overtime(self, shift: Shift) -> int:
+        return self.max_overtime if shift.max_overtime is None else shift.max_overtime
+
+    def overtime(self, shift_index: int) -> int:
+        """Overtime allowed after shift ``shift_index`` (the shift's own value, else ours)."""
+        return self._overtime(self.shifts[shift_index])
+
+    def latest_end(self, shift_index: int) -> int:
+        """Latest return of shift ``shift_index``: its end plus the allowed overtime."""
+        return self.shifts[shift_index].end + self.overtime(shift_index)
 
     @property
     def end_location(self) -> Location:

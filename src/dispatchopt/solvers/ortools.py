@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +23,7 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
 from dispatchopt.params import SolveParams
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
+from dispatchopt.timing import drive
 
 log = logging.getLogger("dispatchopt")
 
@@ -132,9 +132,7 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     all_times += [w.start for i in active for w in tickets[i].time_windows]
     all_times += [b.start for t in techs for s in t.shifts for b in s.breaks]
     offset = min([0, *all_times])
-    end_limits = [
-        techs[v.technician].shifts[v.shift].end + techs[v.technician].max_overtime for v in vehicles
-    ]
+    end_limits = [techs[v.technician].latest_end(v.shift) for v in vehicles]
     latest = max([0, *end_limits, *(w.end for i in active for w in tickets[i].time_windows)])
     horizon = latest - offset + int(transit.max(initial=0)) + 1
 
@@ -178,10 +176,10 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
             )
             breaks.append([])
             continue
-        lo, hi = shift.start - offset, shift.end + tech.max_overtime - offset
+        lo, hi = shift.start - offset, tech.latest_end(veh.shift) - offset
         time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
         time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
-        if tech.max_overtime and tech.overtime_cost_per_hour:
+        if tech.overtime(veh.shift) and tech.overtime_cost_per_hour:
             time_dim.SetCumulVarSoftUpperBound(
                 routing.End(v),
                 shift.end - offset,
@@ -376,19 +374,6 @@ def _search_parameters(
     return search
 
 
-def _travel_with_breaks(depart: int, travel: int, breaks: Sequence[tuple[int, int]]) -> int:
-    """Arrival time when driving ``travel`` seconds from ``depart``, pausing for breaks."""
-    now, left = depart, travel
-    for b_start, b_end in sorted(breaks):
-        if b_end <= now:
-            continue
-        if now + left <= b_start:
-            break
-        left -= max(0, b_start - now)
-        now = max(now, b_end)
-    return now + left
-
-
 def _extract(
     problem: Problem, model: _Model, solution: object
 ) -> tuple[list[Route], list[Unassigned]]:
@@ -418,7 +403,7 @@ def _extract(
             start = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
             travel = int(mats.duration[prev_row, row])
             in_gap = [(s, e) for s, e, _ in placed if prev_end <= s < start]
-            arrival = _travel_with_breaks(prev_end, travel, in_gap)
+            arrival = drive(prev_end, travel, in_gap)
             paused = sum(max(0, min(e, start) - max(s, arrival)) for s, e in in_gap)
             visits.append(
                 Visit(

@@ -1,0 +1,22 @@
+"""Timing helpers shared by the backends and the insertion engine (not by the validator)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def drive(depart: int, travel: int, breaks: Sequence[tuple[int, int]]) -> int:
+    """Arrival when driving ``travel`` seconds from ``depart``, pausing for ``breaks``.
+
+    ``breaks`` are ``(start, end)`` pairs; driving stops during any break that begins before
+    the arrival and resumes when it ends.
+    """
+    now, left = depart, travel
+    for b_start, b_end in sorted(breaks):
+        if b_end <= now:
+            continue
+        if now + left <= b_start:
+            break
+        left -= max(0, b_start - now)
+        now = max(now, b_end)
+    return now + left
