@@ -24,7 +24,16 @@ from dispatchopt.models import Shift as Shift
 from dispatchopt.models import Technician as Technician
 from dispatchopt.models import Ticket as Ticket
 from dispatchopt.models import TimeWindow as TimeWindow
+from dispatchopt.models.baseline import Baseline as Baseline
+from dispatchopt.models.baseline import StabilityCosts as StabilityCosts
 from dispatchopt.params import SolveParams as SolveParams
+from dispatchopt.replan import CancelTicket as CancelTicket
+from dispatchopt.replan import NewTickets as NewTickets
+from dispatchopt.replan import Pin as Pin
+from dispatchopt.replan import Replan as Replan
+from dispatchopt.replan import TechnicianUnavailable as TechnicianUnavailable
+from dispatchopt.replan import VisitOverrun as VisitOverrun
+from dispatchopt.replan import replan as replan
 from dispatchopt.result import KPIs as KPIs
 from dispatchopt.result import PlacedBreak as PlacedBreak
 from dispatchopt.result import Result as Result

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from dispatchopt.errors import InputError
 from dispatchopt.frozen import FrozenDict
+from dispatchopt.models.baseline import Baseline
 from dispatchopt.models.location import Location
 from dispatchopt.models.technician import Technician
 from dispatchopt.models.ticket import Priority, Ticket
@@ -108,6 +109,8 @@ class Problem:
         Travel model; haversine at 40 km/h with a 1.3 detour factor by default.
     weights
         Prices of the soft constraints.
+    baseline
+        A previous plan to stay close to (re-planning); ``None`` for a fresh plan.
     """
 
     technicians: tuple[Technician, ...]
@@ -115,6 +118,7 @@ class Problem:
     origin: datetime
     travel: TravelModel = field(default_factory=HaversineTravel)
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    baseline: Baseline | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "technicians", tuple(self.technicians))
@@ -152,6 +156,24 @@ class Problem:
                 unknown = sorted(getattr(ticket, name) - tech_ids.keys())
                 if unknown:
                     raise InputError(record, f"{name} names unknown technician(s) {unknown}")
+        if self.baseline is not None:
+            self._check_baseline(self.baseline, ticket_ids)
+
+    def _check_baseline(self, baseline: Baseline, ticket_ids: Mapping[str, int]) -> None:
+        if not isinstance(baseline, Baseline):
+            raise InputError("problem", "baseline must be a Baseline")
+        techs = {t.id: t for t in self.technicians}
+        for k, visit in enumerate(baseline.visits):
+            record = f"baseline.visits[{k}] {visit.ticket_id!r}"
+            if visit.ticket_id not in ticket_ids:
+                raise InputError(record, "names a ticket that is not in the problem")
+            tech = techs.get(visit.technician_id)
+            if tech is None:
+                raise InputError(record, f"names unknown technician {visit.technician_id!r}")
+            if not 0 <= visit.shift_index < len(tech.shifts):
+                raise InputError(
+                    record, f"{visit.technician_id!r} has no shift {visit.shift_index}"
+                )
 
     @cached_property
     def ticket_index(self) -> Mapping[str, int]:

@@ -23,6 +23,7 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
 from dispatchopt.params import SolveParams
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
+from dispatchopt.timefmt import to_datetime
 from dispatchopt.timing import drive
 
 log = logging.getLogger("dispatchopt")
@@ -46,6 +47,8 @@ class _Model:
     ticket_of_node: IntArray
     offset: int
     eligibility: Eligibility
+    warm_routes: list[list[int]] | None = None
+    """Previous plan as node sequences per vehicle, for a warm start."""
 
 
 def _penalties(problem: Problem, active: IntArray, base: int) -> IntArray:
@@ -108,6 +111,7 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
         active = np.random.default_rng(params.seed).permutation(active)
     table = problem.location_table
     veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
+    prior = _baseline_of(problem)
 
     # Nodes: active tickets first, then one node per distinct depot location.
     depot_rows = np.unique(np.concatenate([table.start[veh_tech], table.end[veh_tech]]))
@@ -154,6 +158,8 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
                     transit * (tech.cost_per_hour * COST_SCALE / 3600.0)
                     + dist * (tech.cost_per_km * COST_SCALE / 1000.0)
                 ).astype(np.int64)
+            if prior.resequence is not None:
+                cost = cost + prior.resequence_matrix(active, n_nodes)
             classes[key] = routing.RegisterTransitMatrix(cost.tolist())
         routing.SetArcCostEvaluatorOfVehicle(classes[key], v)
         slack_cost = round(tech.cost_per_hour * COST_SCALE / 3600.0)
@@ -206,6 +212,8 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
         else _auto_base_penalty(problem, transit, dist)
     )
     penalty = _penalties(problem, active, base)
+    for node, i in enumerate(active):
+        penalty[node] += prior.unassign.get(int(i), 0)
     all_vehicles = len(vehicles)
     for node, i in enumerate(active):
         ticket = tickets[i]
@@ -217,12 +225,22 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
             for before, after in itertools.pairwise(windows):
                 if after.start - before.end > 1:
                     cumul.RemoveInterval(before.end + 1 - offset, after.start - 1 - offset)
+        upper: list[tuple[int, int]] = []  # (bound, coefficient); OR-Tools keeps one per node
         if ticket.due_by is not None:
             coef = problem.weights.lateness_cost_per_hour[ticket.priority] * COST_SCALE / 3600.0
             if coef > 0:
-                time_dim.SetCumulVarSoftUpperBound(
-                    index, max(0, ticket.due_by - ticket.duration - offset), round(coef)
-                )
+                upper.append((max(0, ticket.due_by - ticket.duration - offset), round(coef)))
+        retime = prior.retime.get(int(i))
+        if retime is not None:
+            planned, tol, coef_r = retime
+            time_dim.SetCumulVarSoftLowerBound(index, max(0, planned - tol - offset), coef_r)
+            upper.append((max(0, planned + tol - offset), coef_r))
+        if upper:
+            # Both a due-by and a planned time: the earlier bound at the larger price (the
+            # change set reports the exact disruption).
+            time_dim.SetCumulVarSoftUpperBound(
+                index, min(b for b, _ in upper), max(c for _, c in upper)
+            )
         allowed = np.flatnonzero(elig.allowed[i])
         if len(allowed) < all_vehicles:
             # SetAllowedVehiclesForIndex's absl::Span argument is not wrapped in the 9.15 Python
@@ -234,11 +252,12 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     _add_max_jobs(problem, routing, len(active), n_nodes)
     _add_route_limit(problem, routing, dur, "max_travel_time", elig)
     _add_route_limit(problem, routing, dist, "max_distance", elig)
-    _add_preferences(problem, routing, active, n_nodes)
+    _add_assignment_costs(problem, routing, active, n_nodes, prior)
 
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
     ticket_of_node[: len(active)] = active
-    return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig)
+    warm = prior.routes(active, elig, len(vehicles)) if prior.warm_start else None
+    return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig, warm)
 
 
 def _add_amount_dimensions(
@@ -305,30 +324,145 @@ def _add_route_limit(
     )
 
 
-def _add_preferences(
-    problem: Problem, routing: pywrapcp.RoutingModel, active: IntArray, n_nodes: int
+def _add_assignment_costs(
+    problem: Problem,
+    routing: pywrapcp.RoutingModel,
+    active: IntArray,
+    n_nodes: int,
+    before: _BaselineTerms,
 ) -> None:
-    """Per-vehicle unary cost for serving a ticket whose preferred technicians are others."""
+    """Per-vehicle unary costs: another technician than preferred, and baseline moves."""
     tickets = problem.tickets
-    if not any(tickets[i].preferred_technicians for i in active):
+    vehicles = problem.vehicles
+    veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
+    cost = np.zeros((n_nodes, len(vehicles)), dtype=np.int64)
+    if any(tickets[i].preferred_technicians for i in active):
+        price = round(problem.weights.preference_cost * COST_SCALE)
+        tech_pos = problem.technician_index
+        for node, i in enumerate(active):
+            preferred = tickets[i].preferred_technicians
+            if preferred:
+                ok = np.isin(veh_tech, [tech_pos[x] for x in preferred])
+                cost[node, ~ok] += price
+    cost[: len(active)] += before.vehicle_costs(active)
+    if not cost.any():
         return
-    cost = round(problem.weights.preference_cost * COST_SCALE)
-    tech_pos = problem.technician_index
-    # penalised[node, t]: ticket at node has preferences and technician t is not among them.
-    penalised = np.zeros((n_nodes, len(problem.technicians)), dtype=bool)
-    for node, i in enumerate(active):
-        preferred = tickets[i].preferred_technicians
-        if preferred:
-            penalised[node] = True
-            penalised[node, [tech_pos[x] for x in preferred]] = False
-    vectors = penalised.astype(np.int64) * cost
-    total = int(vectors.sum(axis=0).max(initial=0))
-    per_tech = [
-        routing.RegisterUnaryTransitVector(vectors[:, t].tolist()) for t in range(vectors.shape[1])
-    ]
-    callbacks = [per_tech[v.technician] for v in problem.vehicles]  # one vector per technician
-    routing.AddDimensionWithVehicleTransits(callbacks, 0, max(total, 1), True, "preference")
-    routing.GetDimensionOrDie("preference").SetSpanCostCoefficientForAllVehicles(1)
+    total = int(cost.sum(axis=0).max(initial=0))
+    # Register each distinct column once (preferences give one per technician).
+    columns, which = np.unique(cost, axis=1, return_inverse=True)
+    registered = [routing.RegisterUnaryTransitVector(col.tolist()) for col in columns.T]
+    callbacks = [registered[int(k)] for k in np.ravel(which)]
+    routing.AddDimensionWithVehicleTransits(callbacks, 0, max(total, 1), True, "assignment")
+    routing.GetDimensionOrDie("assignment").SetSpanCostCoefficientForAllVehicles(1)
+
+
+@dataclass(slots=True)
+class _BaselineTerms:
+    """The previous plan (``problem.baseline``) in solver terms; empty without one."""
+
+    problem: Problem
+    planned: dict[int, tuple[int, int, int]]
+    """Ticket -> (vehicle, start, position) in the previous plan."""
+    retime: dict[int, tuple[int, int, int]]
+    """Ticket -> (planned start, tolerance, cost per second) where retiming is priced."""
+    unassign: dict[int, int]
+    resequence: int | None
+    warm_start: bool
+
+    def vehicle_costs(self, active: IntArray) -> IntArray:
+        """(active tickets x vehicles) cost of serving each ticket on each vehicle."""
+        vehicles = self.problem.vehicles
+        out = np.zeros((len(active), len(vehicles)), dtype=np.int64)
+        baseline = self.problem.baseline
+        if baseline is None or not self.planned:
+            return out
+        costs = baseline.costs
+        reassign = round(costs.reassign * COST_SCALE)
+        move_day = round(costs.move_day * COST_SCALE)
+        if not (reassign or move_day):
+            return out
+        veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
+        techs, origin = self.problem.technicians, self.problem.origin
+        day = np.array(
+            [
+                to_datetime(techs[v.technician].shifts[v.shift].start, origin).toordinal()
+                for v in vehicles
+            ]
+        )
+        for node, i in enumerate(active):
+            planned = self.planned.get(int(i))
+            if planned is not None:
+                v0 = planned[0]
+                out[node] += np.where(veh_tech != veh_tech[v0], reassign, 0)
+                out[node] += np.where(day != day[v0], move_day, 0)
+        return out
+
+    def resequence_matrix(self, active: IntArray, n_nodes: int) -> IntArray:
+        """Arc cost for going from A to B where B came before A on the same previous route."""
+        out = np.zeros((n_nodes, n_nodes), dtype=np.int64)
+        rows = [
+            (node, *self.planned[int(i)][::2])
+            for node, i in enumerate(active)
+            if int(i) in self.planned
+        ]
+        if not rows or not self.resequence:
+            return out
+        node, veh, pos = (np.array(x, dtype=np.int64) for x in zip(*rows, strict=True))
+        backwards = (veh[:, None] == veh[None, :]) & (pos[None, :] < pos[:, None])
+        out[np.ix_(node, node)] = np.where(backwards, self.resequence, 0)
+        return out
+
+    def routes(
+        self, active: IntArray, elig: Eligibility, n_vehicles: int
+    ) -> list[list[int]] | None:
+        """Previous routes as node lists, keeping tickets still active and allowed there."""
+        if not self.planned:
+            return None
+        node_of = {int(i): node for node, i in enumerate(active)}
+        seqs: list[list[tuple[int, int]]] = [[] for _ in range(n_vehicles)]
+        for i, (v, _start, pos) in self.planned.items():
+            if i in node_of and elig.allowed[i, v]:
+                seqs[v].append((pos, node_of[i]))
+        return [[node for _, node in sorted(seq)] for seq in seqs]
+
+
+def _baseline_of(problem: Problem) -> _BaselineTerms:
+    baseline = problem.baseline
+    if baseline is None:
+        return _BaselineTerms(problem, {}, {}, {}, None, False)
+    tech_pos, ticket_pos = problem.technician_index, problem.ticket_index
+    vehicle_of = {(v.technician, v.shift): k for k, v in enumerate(problem.vehicles)}
+    costs = baseline.costs
+    planned = {
+        ticket_pos[pv.ticket_id]: (
+            vehicle_of[(tech_pos[pv.technician_id], pv.shift_index)],
+            pv.start,
+            pv.position,
+        )
+        for pv in baseline.visits
+    }
+    coef = round(costs.retime_per_hour * COST_SCALE / 3600.0)
+    retime = (
+        {i: (start, costs.retime_tolerance, coef) for i, (_v, start, _p) in planned.items()}
+        if coef
+        else {}
+    )
+    # Dropping a planned ticket must cost more than any move of it: stability never buys an
+    # empty slot. ``unassign`` comes on top.
+    span = max((s.end for t in problem.technicians for s in t.shifts), default=0) - min(
+        (s.start for t in problem.technicians for s in t.shifts), default=0
+    )
+    most_a_move_costs = costs.reassign + costs.move_day + costs.resequence
+    most_a_move_costs += costs.retime_per_hour * max(span, 0) / 3600.0
+    unassign = min(round((costs.unassign + most_a_move_costs) * COST_SCALE), _PENALTY_CAP)
+    return _BaselineTerms(
+        problem,
+        planned,
+        retime,
+        dict.fromkeys(planned, unassign) if unassign else {},
+        round(costs.resequence * COST_SCALE) or None,
+        baseline.warm_start,
+    )
 
 
 def _search_parameters(
@@ -462,6 +596,38 @@ def _extract(
     return routes, unassigned
 
 
+def _warm_start(
+    model: _Model, params: SolveParams, strategy: str, deadline: float | None, n_active: int
+) -> object | None:
+    """Search from the previous plan's routes; ``None`` if they are no longer feasible."""
+    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+    search = _search_parameters(params, strategy, remaining, n_active)
+    routing = model.routing
+    routing.CloseModelWithParameters(search)
+    routes = model.warm_routes or []
+    initial = routing.ReadAssignmentFromRoutes(routes, True)
+    if initial is None:
+        # Every constraint is per vehicle, so keep the routes that are still feasible alone.
+        empty: list[list[int]] = [[] for _ in routes]
+        kept = [
+            route
+            if route
+            and routing.ReadAssignmentFromRoutes([*empty[:v], route, *empty[v + 1 :]], True)
+            else []
+            for v, route in enumerate(routes)
+        ]
+        log.info(
+            "previous plan partly infeasible now; warm start keeps %d of %d routes",
+            sum(1 for r in kept if r),
+            sum(1 for r in routes if r),
+        )
+        initial = routing.ReadAssignmentFromRoutes(kept, True)
+        if initial is None:
+            return None
+    solution: object | None = routing.SolveFromAssignmentWithParameters(initial, search)
+    return solution
+
+
 def solve_ortools(problem: Problem, params: SolveParams) -> Result:
     """Plan ``problem`` with OR-Tools routing; see :func:`dispatchopt.solve`."""
     started = time.perf_counter()
@@ -485,11 +651,17 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
     if "ALL_UNPERFORMED" not in strategies:
         strategies.append("ALL_UNPERFORMED")
     used = strategies[0]
+    n_active = int((model.ticket_of_node >= 0).sum())
+    if model.warm_routes is not None:
+        solution = _warm_start(model, params, strategies[0], deadline, n_active)
+        if solution is not None:
+            used = "WARM_START"
+            strategies = []
     for strategy in strategies:
         remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
         used = strategy
         solution = model.routing.SolveWithParameters(
-            _search_parameters(params, strategy, remaining, int((model.ticket_of_node >= 0).sum()))
+            _search_parameters(params, strategy, remaining, n_active)
         )
         if solution is not None:
             break
@@ -521,7 +693,7 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
         routes=tuple(routes),
         unassigned=tuple(unassigned),
         kpis=compute_kpis(problem, routes, unassigned),
-        objective=solution.ObjectiveValue() / COST_SCALE,
+        objective=solution.ObjectiveValue() / COST_SCALE,  # type: ignore[attr-defined]
         runtime=runtime,
         origin=problem.origin,
         details={"build_time": build_time, "first_solution": used},
