@@ -7,6 +7,9 @@ Build a :class:`Problem` from :class:`Technician` and :class:`Ticket` records, c
 import logging
 
 from dispatchopt.errors import InputError as InputError
+from dispatchopt.explain import Explanation as Explanation
+from dispatchopt.explain import Fix as Fix
+from dispatchopt.explain import explain as explain
 from dispatchopt.generate import generate as generate
 from dispatchopt.insertion import Candidate as Candidate
 from dispatchopt.insertion import Insertion as Insertion
@@ -42,6 +45,9 @@ from dispatchopt.result import Unassigned as Unassigned
 from dispatchopt.result import Visit as Visit
 from dispatchopt.result import plan_cost as plan_cost
 from dispatchopt.result import route_cost as route_cost
+from dispatchopt.slots import SlotOffer as SlotOffer
+from dispatchopt.slots import daily_slots as daily_slots
+from dispatchopt.slots import offer_slots as offer_slots
 from dispatchopt.solve import solve as solve
 from dispatchopt.validate import Violation as Violation
 from dispatchopt.validate import validate as validate

@@ -92,6 +92,8 @@ class Rejection:
     shift_index: int
     reason: str
     message: str
+    reasons: tuple[str, ...] = ()
+    """Every reason seen over the positions tried, most frequent first."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -386,6 +388,7 @@ def insertion_candidates(
                     shift_index=veh.shift,
                     reason=reject[0],
                     message=reject[1],
+                    reasons=(reject[0],),
                 )
             )
             continue
@@ -399,6 +402,7 @@ def insertion_candidates(
                     reason="time_window",
                     message=f"shift {fmt_clock(shift.start)}-{fmt_clock(shift.end)} does not "
                     "meet the ticket's windows",
+                    reasons=("time_window",),
                 )
             )
             continue
@@ -462,13 +466,16 @@ def insertion_candidates(
             c.technician_id == tech.id and c.shift_index == veh.shift for c in candidates
         ):
             continue
-        reason = fails.most_common(1)[0][0]
+        # "reserve" means a timed route was found: the closest miss, so it is the reason.
+        reason = "reserve" if "reserve" in fails else fails.most_common(1)[0][0]
+        seen = tuple(r for r, _ in fails.most_common())
         rejections.append(
             Rejection(
                 technician_id=tech.id,
                 shift_index=veh.shift,
                 reason=reason,
                 message=messages[reason],
+                reasons=seen,
             )
         )
     candidates.sort(key=lambda c: (c.marginal_cost, c.extra_travel_time, c.start))
