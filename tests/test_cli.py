@@ -1,4 +1,4 @@
-"""The command line: solve, validate, generate, demo."""
+"""The command line: solve, replan, insert, slots, explain, validate, generate, demo."""
 
 from __future__ import annotations
 
@@ -83,3 +83,89 @@ def test_demo_needs_no_file(capsys: pytest.CaptureFixture[str]) -> None:
     """`demo` plans a generated day and reports a clean validation."""
     assert main(["demo", "--time-limit", "1"]) == 0
     assert "validator: no violations" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example solved into a schedule file (once for this module)."""
+    out = tmp_path_factory.mktemp("plan") / "plan.json"
+    assert main(["solve", str(EXAMPLE), "--time-limit", "2", "-q", "-o", str(out)]) == 0
+    return out
+
+
+def test_replan_with_request_writes_a_checkable_plan(
+    tmp_path: Path, planned: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`replan` applies the request's events; its problem + schedule pass `validate`."""
+    request = {
+        "now": "2026-11-23T11:00:00+01:00",
+        "freeze": "PT30M",
+        "events": [
+            {
+                "type": "technician_unavailable",
+                "technician": "TECH-02",
+                "start": "2026-11-23T11:00:00+01:00",
+            },
+            {
+                "type": "new_tickets",
+                "tickets": [
+                    {
+                        "id": "EM-1",
+                        "location": {"lat": 45.76, "lon": 4.84},
+                        "duration": "PT1H",
+                        "priority": "critical",
+                    }
+                ],
+            },
+        ],
+        "stability": {"reassign": 30, "retime_per_hour": 10, "retime_tolerance": "PT30M"},
+    }
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps(request))
+    out = tmp_path / "replan.json"
+    args = ["replan", str(EXAMPLE), str(planned), "--request", str(req), "--time-limit", "3"]
+    assert main([*args, "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "validator: no violations" in text and "EM-1: newly_assigned" in text
+    doc = json.loads(out.read_text())
+    assert {"problem", "schedule", "changes", "disruption", "committed"} <= doc.keys()
+    problem, schedule = tmp_path / "p2.json", tmp_path / "s2.json"
+    problem.write_text(json.dumps(doc["problem"]))
+    schedule.write_text(json.dumps(doc["schedule"]))
+    assert main(["validate", str(problem), str(schedule)]) == 0
+    moved_from_b = [
+        c for c in doc["changes"] if c["before"] and c["before"]["technician"] == "TECH-02"
+    ]
+    assert all(c["after"] is None or c["after"]["technician"] != "TECH-02" for c in moved_from_b)
+
+
+def test_replan_bad_event_is_a_clear_error(
+    tmp_path: Path, planned: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"now": 36000, "events": [{"type": "flood"}]}))
+    assert main(["replan", str(EXAMPLE), str(planned), "--request", str(req)]) == 2
+    assert "events[0]: type must be one of" in capsys.readouterr().err
+
+
+def test_insert_slots_explain(
+    tmp_path: Path, planned: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`insert`, `slots` and `explain` answer for a new ticket / the unassigned ones."""
+    new = tmp_path / "new.json"
+    new.write_text(
+        json.dumps({"id": "NEW-1", "location": {"lat": 45.75, "lon": 4.85}, "duration": "PT45M"})
+    )
+    out = tmp_path / "ins.json"
+    assert main(["insert", str(EXAMPLE), str(planned), str(new), "-o", str(out)]) == 0
+    cands = json.loads(out.read_text())["candidates"]
+    assert cands and cands == sorted(cands, key=lambda c: c["marginal_cost"])
+    assert main(["slots", str(EXAMPLE), str(planned), str(new), "--days", "1", "-o", str(out)]) == 0
+    slots = json.loads(out.read_text())["slots"]
+    assert len(slots) == 5 and slots[0]["feasible"]
+    assert all(s["reason"] for s in slots if not s["feasible"])
+    assert main(["explain", str(EXAMPLE), str(planned), "-o", str(out)]) == 0
+    explanations = json.loads(out.read_text())["explanations"]
+    assert explanations and all(e["reason"] for e in explanations)
+    assert main(["insert", str(EXAMPLE), str(planned), "NOT-A-TICKET"]) == 2
+    assert "neither a ticket id nor a JSON file" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""Command line: ``dispatchopt solve | validate | generate | demo``."""
+"""Command line: ``dispatchopt solve | replan | insert | slots | explain | validate | generate |
+demo | bench``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dispatchopt.io.native_json import (
 )
 from dispatchopt.models.problem import Problem
 from dispatchopt.params import SolveParams
+from dispatchopt.result import Result
 from dispatchopt.solve import solve
 from dispatchopt.validate import validate
 
@@ -140,6 +142,133 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def _load_plan(args: argparse.Namespace) -> tuple[Problem, Result, SolveParams | None]:
+    problem, options = load_problem(args.problem)
+    return problem, result_from_dict(read_json(args.schedule), problem), options
+
+
+def _emit(doc: object, args: argparse.Namespace) -> None:
+    if args.output:
+        dump_json(doc, args.output)
+        print(f"written to {args.output}")
+
+
+def _ticket_arg(problem: Problem, args: argparse.Namespace) -> tuple[Problem, str]:
+    """A ticket id of the problem, or a JSON file holding a new ticket."""
+    from dispatchopt.insertion import add_tickets
+    from dispatchopt.io.native_json import ticket_from_dict
+
+    if args.ticket in problem.ticket_index:
+        return problem, args.ticket
+    path = Path(args.ticket)
+    if not path.exists():
+        raise InputError("ticket", f"{args.ticket!r} is neither a ticket id nor a JSON file")
+    new = ticket_from_dict(read_json(path), 0, problem.origin, "ticket")
+    return add_tickets(problem, [new]), new.id
+
+
+def _cmd_replan(args: argparse.Namespace) -> int:
+    from dispatchopt.io.ops_json import replan_request_from_dict, replan_to_dict
+    from dispatchopt.replan import replan
+
+    problem, plan, options = _load_plan(args)
+    raw: dict[str, object] = dict(read_json(args.request)) if args.request else {}
+    if args.now is not None:
+        raw["now"] = args.now
+    if args.freeze is not None:
+        raw["freeze"] = args.freeze * 60
+    if "now" not in raw:
+        raise InputError("replan", "give --now or a request with 'now'")
+    request = replan_request_from_dict(raw, problem.origin)
+    rp = replan(
+        problem,
+        plan,
+        now=request.now,
+        events=request.events,
+        pins=request.pins,
+        freeze=request.freeze,
+        stability=request.stability,
+        params=_params(args, options),
+    )
+    violations = validate(rp.problem, rp.result)
+    print(rp.result)
+    print()
+    print(rp.summary())
+    for c in rp.changes:
+        before = f"{c.before.technician_id} {rp.result.clock(c.before.start)}" if c.before else "-"
+        after = f"{c.after.technician_id} {rp.result.clock(c.after.start)}" if c.after else "-"
+        print(f"    {c.ticket_id}: {'+'.join(c.kinds)}  {before} -> {after}  ({c.cost:,.2f})")
+    print(
+        "validator: " + ("no violations" if not violations else f"{len(violations)} violation(s)")
+    )
+    for v in violations:
+        print(f"  {v}")
+    _emit(replan_to_dict(rp), args)
+    return 1 if violations or not rp.result.is_feasible() else 0
+
+
+def _cmd_insert(args: argparse.Namespace) -> int:
+    from dispatchopt.insertion import insertion_candidates
+    from dispatchopt.io.ops_json import insertion_to_dict
+
+    problem, plan, _ = _load_plan(args)
+    problem, ticket_id = _ticket_arg(problem, args)
+    ins = insertion_candidates(problem, plan, ticket_id)
+    best = ins.by_technician()[: args.top]
+    print(f"{ticket_id}: {len(ins.by_technician())} technician(s) can take it")
+    for c in best:
+        slack = "" if c.sla_slack is None else f", SLA slack {c.sla_slack // 60} min"
+        moved = f", moves {len(c.moves)} visit(s)" if c.moves else ""
+        print(
+            f"    {c.technician_id} shift {c.shift_index}: start {plan.clock(c.start)}, "
+            f"+{c.marginal_cost:,.2f}, +{c.extra_travel_time // 60} min drive{slack}{moved}"
+        )
+    for r in ins.rejections[: args.top]:
+        print(f"    not {r.technician_id} shift {r.shift_index}: {r.reason} - {r.message}")
+    _emit(insertion_to_dict(ins, problem.origin, args.top), args)
+    return 0 if best else 1
+
+
+def _cmd_slots(args: argparse.Namespace) -> int:
+    from dispatchopt.io.ops_json import offers_to_dict
+    from dispatchopt.slots import daily_slots, offer_slots
+
+    problem, plan, _ = _load_plan(args)
+    problem, ticket_id = _ticket_arg(problem, args)
+    slots = daily_slots(
+        problem,
+        days=args.days,
+        first_day=args.first_day,
+        start_hour=args.start_hour,
+        end_hour=args.end_hour,
+        hours=args.hours,
+    )
+    offers = offer_slots(problem, plan, ticket_id, slots, reserve=args.reserve)
+    for o in offers[: args.top]:
+        window = f"{plan.clock(o.window.start)}-{plan.clock(o.window.end)}"
+        if o.feasible:
+            print(f"    {window}: {o.technician_id}, +{o.marginal_cost:,.2f}")
+        else:
+            print(f"    {window}: not possible ({o.reason}) {o.message}")
+    _emit(offers_to_dict(offers, problem.origin), args)
+    return 0 if any(o.feasible for o in offers) else 1
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from dispatchopt.explain import explain
+    from dispatchopt.io.ops_json import explanation_to_dict
+
+    problem, plan, _ = _load_plan(args)
+    ids = args.tickets or [u.ticket_id for u in plan.unassigned]
+    out = []
+    for ticket_id in ids:
+        e = explain(problem, plan, ticket_id)
+        print(e)
+        out.append(explanation_to_dict(e, problem.origin))
+    _emit({"explanations": out}, args)
+    return 0
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from dispatchopt.generate import generate
 
@@ -202,6 +331,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bks", type=Path, help="bks.csv (default: found above the instances)")
     p.add_argument("--csv", type=Path, help="write the rows as CSV")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser(
+        "replan", help="re-plan a started day: events, pins, priced changes, a change set"
+    )
+    p.add_argument("problem", type=Path)
+    p.add_argument("schedule", type=Path, help="the current schedule (native JSON)")
+    p.add_argument("--request", type=Path, help="JSON with now, freeze, events, pins, stability")
+    p.add_argument("--now", help="current time (ISO-8601 with offset); overrides the request")
+    p.add_argument("--freeze", type=int, help="minutes after now in which nothing changes")
+    _add_search_options(p)
+    p.set_defaults(func=_cmd_replan)
+
+    p = sub.add_parser("insert", help="rank the technicians who could take a ticket now")
+    p.add_argument("problem", type=Path)
+    p.add_argument("schedule", type=Path)
+    p.add_argument("ticket", help="a ticket id of the problem or a JSON file with a new ticket")
+    p.add_argument("--top", type=int, default=5)
+    p.add_argument("-o", "--output", type=Path, help="write the candidates as JSON")
+    p.set_defaults(func=_cmd_insert)
+
+    p = sub.add_parser("slots", help="appointment slots to offer for a ticket, best first")
+    p.add_argument("problem", type=Path)
+    p.add_argument("schedule", type=Path)
+    p.add_argument("ticket", help="a ticket id of the problem or a JSON file with a new ticket")
+    p.add_argument("--days", type=int, default=5)
+    p.add_argument("--first-day", type=int, default=0, help="days after the problem origin")
+    p.add_argument("--start-hour", type=int, default=8)
+    p.add_argument("--end-hour", type=int, default=18)
+    p.add_argument("--hours", type=int, default=2, help="slot length")
+    p.add_argument("--reserve", type=float, default=0.0, help="share of shifts kept free")
+    p.add_argument("--top", type=int, default=3)
+    p.add_argument("-o", "--output", type=Path, help="write all offers as JSON")
+    p.set_defaults(func=_cmd_slots)
+
+    p = sub.add_parser("explain", help="why tickets are unassigned and the smallest fixes")
+    p.add_argument("problem", type=Path)
+    p.add_argument("schedule", type=Path)
+    p.add_argument("tickets", nargs="*", help="ticket ids (default: every unassigned one)")
+    p.add_argument("-o", "--output", type=Path, help="write the explanations as JSON")
+    p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser("validate", help="check a schedule against a problem; exit 1 on violations")
     p.add_argument("problem", type=Path)

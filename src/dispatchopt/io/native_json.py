@@ -189,9 +189,10 @@ _TECH_FIELDS = {
 }
 
 
-def _ticket(data: object, i: int, origin: datetime) -> Ticket:
+def ticket_from_dict(data: object, i: int, origin: datetime, where: str = "tickets") -> Ticket:
+    """Read one native ticket object; errors name ``where[i] 'id'``."""
     ident = data.get("id") if isinstance(data, Mapping) else None
-    record = f"tickets[{i}]" + (f" {ident!r}" if ident is not None else "")
+    record = f"{where}[{i}]" + (f" {ident!r}" if ident is not None else "")
     r = _Reader(data, record, origin, _TICKET_FIELDS)
     try:
         return Ticket(
@@ -310,7 +311,7 @@ def problem_from_dict(data: Mapping[str, Any]) -> tuple[Problem, SolveParams | N
     if not isinstance(techs_raw, list) or not isinstance(tickets_raw, list):
         raise r.fail("technicians and tickets must be lists")
     technicians = tuple(_technician(t, i, origin) for i, t in enumerate(techs_raw))
-    tickets = tuple(_ticket(t, i, origin) for i, t in enumerate(tickets_raw))
+    tickets = tuple(ticket_from_dict(t, i, origin) for i, t in enumerate(tickets_raw))
     weights = ObjectiveWeights()
     if r.has("weights"):
         w = _Reader(
