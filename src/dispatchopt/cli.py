@@ -300,6 +300,13 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_plan_args(p: argparse.ArgumentParser, *, ticket: bool) -> None:
+    p.add_argument("problem", type=Path)
+    p.add_argument("schedule", type=Path, help="the current schedule (native JSON)")
+    if ticket:
+        p.add_argument("ticket", help="a ticket id of the problem or a JSON file with a new ticket")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="dispatchopt", description=__doc__)
@@ -344,17 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_replan)
 
     p = sub.add_parser("insert", help="rank the technicians who could take a ticket now")
-    p.add_argument("problem", type=Path)
-    p.add_argument("schedule", type=Path)
-    p.add_argument("ticket", help="a ticket id of the problem or a JSON file with a new ticket")
+    _add_plan_args(p, ticket=True)
     p.add_argument("--top", type=int, default=5)
     p.add_argument("-o", "--output", type=Path, help="write the candidates as JSON")
     p.set_defaults(func=_cmd_insert)
 
     p = sub.add_parser("slots", help="appointment slots to offer for a ticket, best first")
-    p.add_argument("problem", type=Path)
-    p.add_argument("schedule", type=Path)
-    p.add_argument("ticket", help="a ticket id of the problem or a JSON file with a new ticket")
+    _add_plan_args(p, ticket=True)
     p.add_argument("--days", type=int, default=5)
     p.add_argument("--first-day", type=int, default=0, help="days after the problem origin")
     p.add_argument("--start-hour", type=int, default=8)
@@ -366,8 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_slots)
 
     p = sub.add_parser("explain", help="why tickets are unassigned and the smallest fixes")
-    p.add_argument("problem", type=Path)
-    p.add_argument("schedule", type=Path)
+    _add_plan_args(p, ticket=False)
     p.add_argument("tickets", nargs="*", help="ticket ids (default: every unassigned one)")
     p.add_argument("-o", "--output", type=Path, help="write the explanations as JSON")
     p.set_defaults(func=_cmd_explain)
