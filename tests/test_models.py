@@ -192,3 +192,15 @@ def test_ticket_windows_sorted() -> None:
         time_windows=(TimeWindow(start=15 * H, end=16 * H), TimeWindow(start=9 * H, end=10 * H)),
     )
     assert [w.start for w in t.time_windows] == [9 * H, 15 * H]
+
+
+def test_evolve_reuses_travel_only_when_locations_are_unchanged() -> None:
+    from dispatchopt import ObjectiveWeights
+    from tests.conftest import make_problem, tech, ticket
+
+    p = make_problem([tech("A")], [ticket("X", 2)])
+    same = p.evolve(weights=ObjectiveWeights(preference_cost=1.0))
+    assert same.travel_matrices is p.travel_matrices
+    moved = p.evolve(tickets=(ticket("X", 5),))
+    assert moved.travel_matrices is not p.travel_matrices
+    assert moved.location_table.locations != p.location_table.locations

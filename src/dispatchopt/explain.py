@@ -70,7 +70,7 @@ def _replace_tech(problem: Problem, tech_id: str, **changes: object) -> Problem:
         replace(t, **changes) if t.id == tech_id else t  # type: ignore[arg-type]
         for t in problem.technicians
     )
-    return replace(problem, technicians=techs)
+    return problem.evolve(technicians=techs)
 
 
 def _replace_shift(problem: Problem, tech_id: str, shift_index: int, **changes: object) -> Problem:
@@ -87,7 +87,7 @@ def _replace_ticket(problem: Problem, ticket_id: str, **changes: object) -> Prob
         replace(t, **changes) if t.id == ticket_id else t  # type: ignore[arg-type]
         for t in problem.tickets
     )
-    return replace(problem, tickets=tickets)
+    return problem.evolve(tickets=tickets)
 
 
 def _ceil_minutes(seconds: int) -> int:

@@ -396,12 +396,11 @@ def replan(
         costs=stability,
         warm_start=warm_start,
     )
-    derived = replace(
-        problem, technicians=tuple(new_techs), tickets=tuple(new_tickets), baseline=baseline
+    derived = problem.evolve(
+        technicians=tuple(new_techs), tickets=tuple(new_tickets), baseline=baseline
     )
     passed_set = set(passed)
-    to_solve = replace(
-        derived,
+    to_solve = derived.evolve(
         tickets=tuple(t for t in new_tickets if t.id not in passed_set),
         baseline=replace(
             baseline, visits=tuple(v for v in baseline.visits if v.ticket_id not in passed_set)

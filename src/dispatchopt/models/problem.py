@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -211,6 +211,15 @@ class Problem:
     def travel_matrices(self) -> TravelMatrices:
         """Travel matrices over ``location_table.locations`` (computed once)."""
         return self.travel.matrices(self.location_table.locations)
+
+    def evolve(self, **changes: Any) -> Problem:
+        """A copy with ``changes`` (as :func:`dataclasses.replace`) that reuses the travel
+        matrices when the set of locations is unchanged (what-if and re-planning copies)."""
+        new = replace(self, **changes)
+        cached = self.__dict__.get("travel_matrices")
+        if cached is not None and new.location_table.locations == self.location_table.locations:
+            new.__dict__["travel_matrices"] = cached
+        return new
 
     def to_seconds(self, moment: datetime) -> int:
         """Seconds from ``origin`` to a timezone-aware ``moment``."""
