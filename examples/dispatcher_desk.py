@@ -86,7 +86,7 @@ def main(time_limit: float = 5.0) -> None:
     for change in rp.changes:
         print(f"  {change.ticket_id}: {'+'.join(change.kinds)}")
     problems = validate(rp.problem, rp.result)
-    print("validator:", "no violations" if not problems else problems)
+    print("validator:", problems or "no violations")
 
 
 if __name__ == "__main__":

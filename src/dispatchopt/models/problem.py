@@ -216,9 +216,10 @@ class Problem:
         """A copy with ``changes`` (as :func:`dataclasses.replace`) that reuses the travel
         matrices when the set of locations is unchanged (what-if and re-planning copies)."""
         new = replace(self, **changes)
-        cached = self.__dict__.get("travel_matrices")
-        if cached is not None and new.location_table.locations == self.location_table.locations:
-            new.__dict__["travel_matrices"] = cached
+        if new.travel is self.travel and (
+            new.location_table.locations == self.location_table.locations
+        ):
+            new.__dict__["travel_matrices"] = self.travel_matrices
         return new
 
     def to_seconds(self, moment: datetime) -> int:
