@@ -157,6 +157,9 @@ def test_insert_slots_explain(
         json.dumps({"id": "NEW-1", "location": {"lat": 45.75, "lon": 4.85}, "duration": "PT45M"})
     )
     out = tmp_path / "ins.json"
+    args = ["insert", str(EXAMPLE), str(planned), str(new), "--top", "2"]
+    assert main([*args, "--repair-now", "2026-11-23T10:00:00+01:00", "-o", str(out)]) == 0
+    assert len(json.loads(out.read_text())["repaired"]) == 2
     assert main(["insert", str(EXAMPLE), str(planned), str(new), "-o", str(out)]) == 0
     cands = json.loads(out.read_text())["candidates"]
     assert cands and cands == sorted(cands, key=lambda c: c["marginal_cost"])

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from dispatchopt import Priority, Result, SolveParams, TimeWindow, solve
 from dispatchopt.errors import InputError
+from dispatchopt.insertion import add_tickets
 from dispatchopt.models.baseline import StabilityCosts
 from dispatchopt.plan import time_routes
 from dispatchopt.replan import (
@@ -19,6 +20,7 @@ from dispatchopt.replan import (
     VisitOverrun,
     committed_visits,
     diff_plans,
+    repair_candidates,
     replan,
 )
 from tests.conftest import MIN, H, assert_valid, make_problem, tech, ticket
@@ -243,3 +245,15 @@ def test_random_replans_are_valid(problem, hour, stability, freeze) -> None:  # 
     assert not [u for u in rp.result.unassigned if u.ticket_id in rp.committed]
     for tid in rp.committed:
         assert rp.result.route_of(tid).technician_id == plan.route_of(tid).technician_id  # type: ignore[union-attr]
+
+
+def test_repair_candidates_are_valid_and_ranked() -> None:
+    problem = _problem()
+    plan = time_routes(problem, [("A", 0, ["T1", "T2", "T3"]), ("B", 0, ["T7", "T8"])])
+    bigger = add_tickets(problem, [ticket("NEW", 5, duration=H)])
+    repaired = repair_candidates(bigger, plan, "NEW", now=8 * H, top=2, params=PARAMS)
+    assert [r.candidate.technician_id for r in repaired] != []
+    assert [r.marginal_cost for r in repaired] == sorted(r.marginal_cost for r in repaired)
+    for r in repaired:
+        _check(r.replan)
+        assert r.replan.result.route_of("NEW").technician_id == r.candidate.technician_id  # type: ignore[union-attr]

@@ -36,6 +36,7 @@ from dispatchopt.replan import Pin as Pin
 from dispatchopt.replan import Replan as Replan
 from dispatchopt.replan import TechnicianUnavailable as TechnicianUnavailable
 from dispatchopt.replan import VisitOverrun as VisitOverrun
+from dispatchopt.replan import repair_candidates as repair_candidates
 from dispatchopt.replan import replan as replan
 from dispatchopt.result import KPIs as KPIs
 from dispatchopt.result import PlacedBreak as PlacedBreak

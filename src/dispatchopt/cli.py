@@ -225,7 +225,35 @@ def _cmd_insert(args: argparse.Namespace) -> int:
         )
     for r in ins.rejections[: args.top]:
         print(f"    not {r.technician_id} shift {r.shift_index}: {r.reason} - {r.message}")
-    _emit(insertion_to_dict(ins, problem.origin, args.top), args)
+    doc = insertion_to_dict(ins, problem.origin, args.top)
+    if args.repair_now is not None:
+        from dispatchopt.io.ops_json import parse_time
+        from dispatchopt.replan import repair_candidates
+
+        repaired = repair_candidates(
+            problem,
+            plan,
+            ticket_id,
+            now=parse_time(args.repair_now, problem.origin),
+            top=args.top,
+            params=SolveParams(time_limit=args.repair_time),
+        )
+        print("after a short repair:")
+        for rc in repaired:
+            print(
+                f"    {rc.candidate.technician_id}: +{rc.marginal_cost:,.2f} "
+                f"(insertion alone +{rc.candidate.marginal_cost:,.2f}, "
+                f"{len(rc.replan.changes)} change(s))"
+            )
+        doc["repaired"] = [
+            {
+                "technician": rc.candidate.technician_id,
+                "marginal_cost": round(rc.marginal_cost, 4),
+                "changes": len(rc.replan.changes),
+            }
+            for rc in repaired
+        ]
+    _emit(doc, args)
     return 0 if best else 1
 
 
@@ -353,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("insert", help="rank the technicians who could take a ticket now")
     _add_plan_args(p, ticket=True)
     p.add_argument("--top", type=int, default=5)
+    p.add_argument(
+        "--repair-now",
+        help="current time (ISO-8601 or seconds): also re-plan around the best --top insertions",
+    )
+    p.add_argument("--repair-time", type=float, default=1.0, help="seconds per repair")
     p.add_argument("-o", "--output", type=Path, help="write the candidates as JSON")
     p.set_defaults(func=_cmd_insert)
 

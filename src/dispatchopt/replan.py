@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from dispatchopt.errors import InputError
+from dispatchopt.insertion import Candidate, apply_candidate, insertion_candidates
 from dispatchopt.models.baseline import Baseline, PlannedVisit, StabilityCosts
 from dispatchopt.models.problem import Problem
 from dispatchopt.models.technician import Break, Technician
@@ -590,4 +591,62 @@ def diff_plans(
                     ticket_id=tid, kind=kinds[0], kinds=tuple(kinds), before=b, after=a, cost=cost
                 )
             )
+    return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepairedCandidate:
+    """An insertion candidate after a short re-optimisation around it."""
+
+    candidate: Candidate
+    replan: Replan
+    marginal_cost: float
+    """Operating cost after the repair minus before the insertion, plus the disruption
+    against the plan before the insertion."""
+
+
+def repair_candidates(
+    problem: Problem,
+    plan: Result,
+    ticket_id: str,
+    *,
+    now: int,
+    top: int = 3,
+    stability: StabilityCosts | None = None,
+    params: SolveParams | None = None,
+) -> tuple[RepairedCandidate, ...]:
+    """Cheapest insertion per technician, then a short repair for the best ``top`` of them.
+
+    Each of the ``top`` technicians' best insertion is applied, the ticket pinned to that
+    technician, and the day re-planned from ``now`` starting from that plan (warm start)
+    with ``params`` (default: 1 s). The result is re-ranked by operating cost change plus
+    disruption, so a technician whose insertion looked dear but frees up with a small
+    reshuffle can come first.
+    """
+    params = params or SolveParams(time_limit=1.0)
+    stability = DEFAULT_STABILITY if stability is None else stability
+    base_cost = plan_cost(problem, plan.routes)
+    out = []
+    for cand in insertion_candidates(problem, plan, ticket_id).by_technician()[:top]:
+        inserted = apply_candidate(problem, plan, cand, ticket_id)
+        rp = replan(
+            problem,
+            inserted,
+            now=now,
+            pins=[]
+            if ticket_id in committed_visits(inserted, now)
+            else [Pin(ticket_id=ticket_id, technician_id=cand.technician_id)],
+            stability=stability,
+            params=params,
+        )
+        # Disruption against the plan before the insertion (the insertion's own pushes count).
+        moved = diff_plans(problem, plan, rp.result, stability, skip=rp.committed | {ticket_id})
+        out.append(
+            RepairedCandidate(
+                candidate=cand,
+                replan=rp,
+                marginal_cost=rp.cost_after - base_cost + sum(c.cost for c in moved),
+            )
+        )
+    out.sort(key=lambda r: r.marginal_cost)
     return tuple(out)

@@ -159,6 +159,13 @@ def replan_request_from_dict(data: Mapping[str, Any], origin: datetime) -> Repla
     )
 
 
+def parse_time(value: object, origin: datetime) -> int:
+    """A time given as ISO-8601 with offset or as seconds since ``origin``."""
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        value = int(value)
+    return _Reader({"t": value}, "time", origin, {"t"}).required_time("t")
+
+
 def _iso(seconds: int | None, origin: datetime) -> str | None:
     return None if seconds is None else to_datetime(seconds, origin).isoformat()
 
