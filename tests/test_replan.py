@@ -257,3 +257,26 @@ def test_repair_candidates_are_valid_and_ranked() -> None:
     for r in repaired:
         _check(r.replan)
         assert r.replan.result.route_of("NEW").technician_id == r.candidate.technician_id  # type: ignore[union-attr]
+
+
+def test_moving_to_another_day_is_priced() -> None:
+    """X and Y sit on two days; one day has room for both. Free: one moves (saves a fixed cost)."""
+    from dispatchopt import Location, Shift, Technician
+
+    a = Technician(
+        id="A",
+        start=Location(index=0),
+        shifts=(Shift(start=8 * H, end=17 * H), Shift(start=32 * H, end=41 * H)),
+        fixed_cost=100.0,
+    )
+    problem = make_problem([a], [ticket("X", 1), ticket("Y", 2)])
+    plan = time_routes(problem, [("A", 0, ["Y"]), ("A", 1, ["X"])])
+    kept = replan(problem, plan, now=0, stability=StabilityCosts(move_day=1000.0), params=PARAMS)
+    _check(kept)
+    assert kept.changes == ()
+    moved = replan(problem, plan, now=0, stability=FREE, params=PARAMS)
+    _check(moved)
+    days = {moved.result.route_of(t).shift_index for t in ("X", "Y")}  # type: ignore[union-attr]
+    assert len(days) == 1
+    assert len(moved.changes_of("moved_day")) == 1
+    assert moved.cost_saved == pytest.approx(100.0, abs=20.0)
