@@ -58,3 +58,50 @@ def test_cli_bench_seeds_write_all_rows(tmp_path: Path) -> None:
     )
     lines = out.read_text().splitlines()
     assert len(lines) == 3 and all(line.startswith("C101") for line in lines[1:])
+
+
+def test_reference_columns_in_table_and_csv(tmp_path: Path) -> None:
+    """Reference rows (built by hand here) get a gap column, a family mean and CSV cells."""
+    from dataclasses import replace
+
+    from dispatchopt.bench import BenchRow, write_csv
+    from dispatchopt.bench_reference import ReferenceRow
+
+    row = BenchRow(
+        instance="C101",
+        feasible=True,
+        vehicles=10,
+        cost=830.0,
+        bks=827.3,
+        runtime=1.0,
+        violations=0,
+        unassigned=0,
+    )
+    ref = ReferenceRow(
+        solver="vroom", feasible=True, vehicles=10, cost=827.3, runtime=0.5, violations=0
+    )
+    bad = replace(ref, solver="pyvrp", feasible=False)
+    both = replace(row, references=(ref, bad))
+    assert both.reference_gap("vroom") == pytest.approx(0.0)
+    assert both.reference_gap("pyvrp") is None
+    table = format_table([both])
+    assert "vroom gap %" in table and "pyvrp gap %" in table
+    assert "vroom   0.00 % (1/1 feasible)" in table and "pyvrp - % (0/1 feasible)" in table
+    out = tmp_path / "rows.csv"
+    write_csv([both], out)
+    header, line = out.read_text().splitlines()
+    assert header.endswith("vroom_feasible,vroom_cost,vroom_gap_pct")
+    assert line.endswith("1,827.3,0.000")
+
+
+@pytest.mark.parametrize("solver", ["pyvrp", "vroom"])
+def test_reference_solver_plans_pass_our_validator(solver: str) -> None:
+    """With the bench extra installed, each reference plan is validated and costed by us."""
+    pytest.importorskip("pyvrp" if solver == "pyvrp" else "vroom")
+    from dispatchopt.bench_reference import run_reference
+    from dispatchopt.io.vrplib import read_vrplib
+
+    path = INSTANCES / "solomon" / "C101.vrp"
+    ref = run_reference(solver, path, read_vrplib(path), 1.0)
+    assert ref.feasible and ref.violations == 0
+    assert ref.cost == pytest.approx(827.3, abs=30)

@@ -118,7 +118,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     rows = []
     for seed in range(args.seeds):
         seeded = replace(params, seed=seed)
-        rows += run_bench(args.paths, seeded, bks_path=args.bks)
+        rows += run_bench(args.paths, seeded, bks_path=args.bks, references=args.reference)
     if args.csv:
         write_csv(rows, args.csv)
     print(format_table(rows))
@@ -365,6 +365,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
     p.add_argument("--bks", type=Path, help="bks.csv (default: found above the instances)")
     p.add_argument("--csv", type=Path, help="write the rows as CSV")
+    p.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        choices=["pyvrp", "vroom"],
+        help="also solve each instance with this solver under the same limit (repeatable; "
+        "pip install 'dispatchopt[bench]')",
+    )
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser(
