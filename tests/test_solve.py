@@ -120,3 +120,15 @@ def test_iterated_local_search_plans_validly() -> None:
     r = solve(p, SolveParams(time_limit=2, iterated_local_search=True))
     assert_valid(p, r)
     assert r.kpis.assigned > 0
+
+
+def test_portfolio_keeps_the_cheapest_valid_plan(field_day: Problem) -> None:
+    """Two seeds in two processes: the plan returned is the cheaper one, and it validates."""
+    params = SolveParams(time_limit=20, solution_limit=30, workers=2)
+    result = solve(field_day, params)
+    assert_valid(field_day, result)
+    objectives = result.details["portfolio"]
+    assert len(objectives) == 2  # type: ignore[arg-type]
+    assert result.objective == min(objectives)  # type: ignore[type-var]
+    alone = solve(field_day, replace(params, workers=1, seed=result.details["worker"]))  # type: ignore[arg-type]
+    assert alone.objective == result.objective  # deterministic under a solution limit

@@ -72,6 +72,9 @@ class SolveParams:
         instances).
     iterated_local_search
         Use OR-Tools' iterated local search (ruin and recreate) instead of the metaheuristic.
+    workers
+        Portfolio size: solve this many variants in parallel processes (variant ``k`` uses
+        seed ``seed + k``) and keep the cheapest plan. 1 (default) solves in this process.
     log_search
         Let OR-Tools log its search.
     """
@@ -87,6 +90,7 @@ class SolveParams:
     operators: Mapping[str, bool] = field(default_factory=dict)
     neighbors_ratio: float | None = None
     iterated_local_search: bool = False
+    workers: int = 1
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -120,6 +124,8 @@ class SolveParams:
             "operators",
             FrozenDict({k.removeprefix("use_"): v for k, v in self.operators.items()}),
         )
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise InputError("params", f"workers must be an integer >= 1, got {self.workers!r}")
         if self.metaheuristic not in METAHEURISTICS:
             raise InputError(
                 "params",
