@@ -219,6 +219,25 @@ def test_shift_overtime_overrides_the_technicians() -> None:
     assert [v.kind for v in validate(p, forced)] == ["delay"]
 
 
+def test_max_busy_time_counts_driving_and_service_not_waiting() -> None:
+    """90 min of driving + service: a long wait is free, a third job is not."""
+    late = (TimeWindow(start=14 * H, end=14 * H),)
+    two = make_problem(
+        [tech("A", home=0, max_busy_time=90 * MIN)],
+        [ticket("T1", 1), ticket("T2", 1, time_windows=late)],
+    )
+    r = solve_valid(two)
+    assert r.kpis.assigned == 2
+    three = make_problem(
+        [tech("A", home=0, max_busy_time=90 * MIN)],
+        [ticket("T1", 1), ticket("T2", 1, time_windows=late), ticket("T3", 1)],
+    )
+    r = solve_valid(three)
+    assert r.kpis.assigned == 2
+    forced = time_routes(three, [("A", 0, ["T1", "T2", "T3"])])
+    assert "max_busy_time" in {v.kind for v in validate(three, forced)}
+
+
 def test_no_overtime_means_dropped() -> None:
     """Without overtime the same 2.5-hour job does not fit a 2-hour shift."""
     p = make_problem(

@@ -76,6 +76,7 @@ def problems(draw: st.DrawFn) -> Problem:
                 max_jobs=draw(st.none() | st.integers(0, 4)),
                 max_working_time=draw(st.none() | st.integers(1, 8).map(lambda h: h * H)),
                 max_travel_time=draw(st.none() | st.integers(0, 4).map(lambda h: h * H)),
+                max_busy_time=draw(st.none() | st.integers(1, 6).map(lambda h: h * H)),
                 max_distance=draw(st.none() | st.integers(0, 20).map(lambda k: k * 1000)),
                 max_overtime=draw(st.sampled_from([0, 0, H])),
                 overtime_cost_per_hour=draw(st.sampled_from([0.0, 40.0])),

@@ -39,6 +39,22 @@ def test_every_best_known_solution_validates_and_reproduces_its_distance() -> No
 
 
 @needs_shared
+def test_every_sdvrptw_best_known_plan_validates() -> None:
+    """All 52 site-dependent BKS plans (route k = vehicle k) pass the validator, including
+    the allowed-vehicle rule and VEHICLES_MAX_DURATION read as driving + service."""
+    files = sorted((INSTANCES / "sdvrptw").glob("*.vrp"))
+    assert len(files) == 52
+    for f in files:
+        inst = read_vrplib(f)
+        assert inst.problem.technicians[0].max_busy_time is not None
+        routes, _ = read_solution(f.with_suffix(".sol"))
+        plan = time_routes(
+            inst.problem, [(f"V{k + 1}", 0, [str(c) for c in r]) for k, r in enumerate(routes)]
+        )
+        assert validate(inst.problem, plan) == [], inst.name
+
+
+@needs_shared
 def test_solomon_fields() -> None:
     """R101: 100 clients, 25 vehicles of capacity 200, service 10 and windows scaled by 10."""
     inst = read_vrplib(INSTANCES / "solomon" / "R101.vrp")

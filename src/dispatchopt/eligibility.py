@@ -32,6 +32,7 @@ REASONS = (
     "unreachable",
     "max_working_time",
     "max_travel_time",
+    "max_busy_time",
     "max_distance",
 )
 
@@ -252,6 +253,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         return np.array([huge if x is None else x for x in values], dtype=np.int64)
 
     drive_ok = (to_site + back) <= limit("max_travel_time")[None, :]
+    busy_ok = (to_site + service + back) <= limit("max_busy_time")[None, :]
     km = (
         dist[np.ix_(table.start[veh_tech], table.ticket)].T
         + dist[np.ix_(table.ticket, table.end[veh_tech])]
@@ -263,6 +265,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         (sh_start + direct <= end_limit)
         & (direct <= mwt)
         & (direct <= limit("max_travel_time"))
+        & (direct <= limit("max_busy_time"))
         & (direct_km <= limit("max_distance"))
     )
 
@@ -315,6 +318,14 @@ def compute_eligibility(problem: Problem) -> Eligibility:
             lambda i, pool: (
                 f"the drive there and back exceeds the max travel time of every eligible "
                 f"technician ({vehicle_names(pool)})"
+            ),
+        ),
+        (
+            "max_busy_time",
+            busy_ok,
+            lambda i, pool: (
+                f"the drive there and back plus service exceeds the max busy time of every "
+                f"eligible technician ({vehicle_names(pool)})"
             ),
         ),
         (

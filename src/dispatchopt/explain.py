@@ -213,6 +213,7 @@ _RELAXABLE = frozenset(
         "max_tasks",
         "max_working_time",
         "max_travel_time",
+        "max_busy_time",
         "max_distance",
         "parts",
         "load",
@@ -255,6 +256,7 @@ def _vehicle_fix(
         max_jobs=None,
         max_working_time=None,
         max_travel_time=None,
+        max_busy_time=None,
         max_distance=None,
         stock=big_stock,
         capacity=big_cap,
@@ -284,6 +286,7 @@ def _vehicle_fix(
         ("max_jobs", len(route.visits), 1 / 60),
         ("max_working_time", _ceil_minutes(route.working_time), _MINUTE),
         ("max_travel_time", _ceil_minutes(route.travel_time), _MINUTE),
+        ("max_busy_time", _ceil_minutes(route.travel_time + route.service_time), _MINUTE),
         ("max_distance", math.ceil(route.distance / 1000) * 1000, 1000),
     ):
         limit = getattr(tech, attr)
@@ -296,6 +299,8 @@ def _vehicle_fix(
                     f"(max_working_time {fmt_duration(limit)})",
                     "max_travel_time": f"drove {fmt_duration(value)} "
                     f"(max_travel_time {fmt_duration(limit)})",
+                    "max_busy_time": f"drove and served {fmt_duration(value)} "
+                    f"(max_busy_time {fmt_duration(limit)})",
                     "max_distance": f"drove {value / 1000:.0f} km "
                     f"(max_distance {limit / 1000:.0f} km)",
                 }[attr]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from dispatchopt.errors import InputError
 from dispatchopt.models.problem import Problem, Vehicle
+from dispatchopt.models.technician import Break
 from dispatchopt.models.ticket import Ticket, TimeWindow
 from dispatchopt.result import (
     PlacedBreak,
@@ -48,6 +49,7 @@ REJECTION_REASONS = (
     "break",  # a break could no longer be taken inside its window
     "max_working_time",
     "max_travel_time",
+    "max_busy_time",
     "max_distance",
     "reserve",  # would eat into capacity held back for emergencies
 )
@@ -263,10 +265,8 @@ def time_route(
             )
         placed.append((s0, s0 + brk.duration, brk.id, len(visits)))
         end = drive(now, back, [(s, e) for s, e, _, a in placed if a == len(visits)])
-    if visits and visits[0].waiting and not any(a == 0 for *_, a in placed):
-        first = visits[0]
-        depart += first.waiting
-        visits[0] = replace(first, arrival=first.start, waiting=0)
+    if visits:
+        depart = _leave_late(depart, visits, placed, {b.id: b for b in shift.breaks})
     if not visits:
         end = depart + back
     latest = tech.latest_end(vehicle.shift)
@@ -300,6 +300,13 @@ def time_route(
             f"{tech.id} would drive {fmt_duration(route.travel_time)}, more than "
             f"{fmt_duration(tech.max_travel_time)}",
         )
+    busy = route.travel_time + route.service_time
+    if tech.max_busy_time is not None and busy > tech.max_busy_time:
+        raise RouteInfeasible(
+            "max_busy_time",
+            f"{tech.id} would drive and serve {fmt_duration(busy)}, more than "
+            f"{fmt_duration(tech.max_busy_time)}",
+        )
     if tech.max_distance is not None and route.distance > tech.max_distance:
         raise RouteInfeasible(
             "max_distance",
@@ -307,6 +314,52 @@ def time_route(
             f"{tech.max_distance / 1000:.1f} km",
         )
     return route
+
+
+def _time_stable(
+    problem: Problem,
+    vehicle: Vehicle,
+    sequence: Sequence[int],
+    keep: Mapping[int, int],
+    windows: Mapping[int, tuple[TimeWindow, ...]],
+) -> Route:
+    """Time keeping planned visits at their times; if that fails, at the earliest times."""
+    try:
+        return time_route(problem, vehicle, sequence, not_before=keep, windows=windows)
+    except RouteInfeasible:
+        if not keep:
+            raise
+        return time_route(problem, vehicle, sequence, windows=windows)
+
+
+def _leave_late(
+    depart: int,
+    visits: list[Visit],
+    placed: list[tuple[int, int, str, int]],
+    specs: Mapping[str, Break],
+) -> int:
+    """Leave as late as the first visit allows instead of waiting there (shorter working time).
+
+    Breaks planned before the first visit move to just before its start, back to back, when
+    their windows allow. ``visits[0]`` and ``placed`` are updated in place; returns the
+    departure time.
+    """
+    first = visits[0]
+    gap = sorted((p for p in placed if p[3] == 0), key=lambda p: p[0])
+    total = sum(e - s for s, e, _, _ in gap)
+    latest = first.start - first.travel_time - total
+    if latest <= depart:
+        return depart
+    moved, cursor = [], latest + first.travel_time
+    for s, e, bid, _ in gap:
+        spec = specs[bid]
+        if cursor < spec.start or cursor + (e - s) > spec.end:
+            return depart  # keep the plan as simulated
+        moved.append((cursor, cursor + (e - s), bid, 0))
+        cursor += e - s
+    placed[:] = [p for p in placed if p[3] != 0] + moved
+    visits[0] = replace(first, arrival=latest + first.travel_time, waiting=0)
+    return latest
 
 
 def _static_reason(problem: Problem, tech_pos: int, ticket: Ticket) -> tuple[str, str] | None:
@@ -411,7 +464,7 @@ def insertion_candidates(
         base = [index[x.ticket_id] for x in old_visits]
         keep = {index[x.ticket_id]: x.start for x in old_visits}
         try:
-            before = time_route(problem, veh, base, not_before=keep, windows=override)
+            before = _time_stable(problem, veh, base, keep, override)
             before_cost = route_cost(problem, before)
         except RouteInfeasible:
             before = None
@@ -421,7 +474,7 @@ def insertion_candidates(
         for pos in range(len(base) + 1):
             seq = [*base[:pos], target, *base[pos:]]
             try:
-                route = time_route(problem, veh, seq, not_before=keep, windows=override)
+                route = _time_stable(problem, veh, seq, keep, override)
             except RouteInfeasible as exc:
                 fails[exc.reason] += 1
                 messages.setdefault(exc.reason, exc.message)

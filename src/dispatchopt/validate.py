@@ -34,6 +34,7 @@ VIOLATION_KINDS = (
     "max_tasks",  # more jobs than max_jobs
     "max_working_time",  # route longer than max_working_time
     "max_travel_time",  # more driving than max_travel_time
+    "max_busy_time",  # more driving plus service than max_busy_time
     "max_distance",  # more distance than max_distance
     "missing_break",  # a break of a used shift is not planned
     "break_window",  # a break outside its window or with the wrong duration
@@ -274,6 +275,12 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
         add(
             "max_travel_time",
             f"drives {fmt_duration(driven)}, more than {fmt_duration(tech.max_travel_time)}",
+        )
+    busy = driven + sum(t.duration for t in tickets)
+    if tech.max_busy_time is not None and busy > tech.max_busy_time:
+        add(
+            "max_busy_time",
+            f"drives and serves {fmt_duration(busy)}, more than {fmt_duration(tech.max_busy_time)}",
         )
     if tech.max_distance is not None and km > tech.max_distance:
         add(

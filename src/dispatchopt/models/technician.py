@@ -108,6 +108,9 @@ class Technician:
         Longest route (departure to return, waiting included) in one shift, seconds.
     max_travel_time
         Most driving time in one shift, seconds.
+    max_busy_time
+        Most driving plus service time in one shift, seconds (waiting and breaks excluded;
+        the "maximum route duration" of the site-dependent VRPTW benchmark).
     max_distance
         Most distance driven in one shift, metres.
     max_overtime
@@ -127,6 +130,7 @@ class Technician:
     max_jobs: int | None = None
     max_working_time: int | None = None
     max_travel_time: int | None = None
+    max_busy_time: int | None = None
     max_distance: int | None = None
     max_overtime: int = 0
     overtime_cost_per_hour: float = 0.0
@@ -164,7 +168,13 @@ class Technician:
                 raise InputError(record, f"{name} must be a mapping of name -> integer")
             _check_amounts(record, name, amounts, minimum)
             object.__setattr__(self, name, FrozenDict(amounts))
-        for name in ("max_jobs", "max_working_time", "max_travel_time", "max_distance"):
+        for name in (
+            "max_jobs",
+            "max_working_time",
+            "max_travel_time",
+            "max_busy_time",
+            "max_distance",
+        ):
             value = getattr(self, name)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 0

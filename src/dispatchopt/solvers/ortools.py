@@ -251,6 +251,7 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     _add_amount_dimensions(problem, routing, elig, active, n_nodes)
     _add_max_jobs(problem, routing, len(active), n_nodes)
     _add_route_limit(problem, routing, dur, "max_travel_time", elig)
+    _add_route_limit(problem, routing, transit, "max_busy_time", elig)
     _add_route_limit(problem, routing, dist, "max_distance", elig)
     _add_assignment_costs(problem, routing, active, n_nodes, prior)
 
