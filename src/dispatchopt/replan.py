@@ -28,7 +28,7 @@ from dispatchopt.models.ticket import Ticket, TimeWindow
 from dispatchopt.params import SolveParams
 from dispatchopt.result import Result, Unassigned, compute_kpis, plan_cost
 from dispatchopt.solve import solve
-from dispatchopt.timefmt import fmt_clock, to_datetime
+from dispatchopt.timefmt import fmt_clock
 
 #: Unassigned cost given to committed visits: far above any ordinary penalty.
 COMMITTED_COST = float(2**58) / 100_000
@@ -540,12 +540,10 @@ def diff_plans(
     """
     old = {pv.ticket_id: pv for pv in planned_visits(before)}
     new = {pv.ticket_id: pv for pv in planned_visits(after)}
-    origin = problem.origin
     techs = problem.technician_index
 
     def day(pv: PlannedVisit) -> int:
-        shift = problem.technicians[techs[pv.technician_id]].shifts[pv.shift_index]
-        return to_datetime(shift.start, origin).toordinal()
+        return problem.shift_day(techs[pv.technician_id], pv.shift_index)
 
     backwards: set[str] = set()
     for route in after.routes:

@@ -26,6 +26,7 @@ ISO-8601 or seconds, as in the native problem format.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,23 +55,15 @@ from dispatchopt.slots import SlotOffer
 from dispatchopt.timefmt import to_datetime
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ReplanRequest:
     """A parsed re-plan request: ``now``, ``freeze``, events, pins, stability prices."""
 
-    def __init__(
-        self,
-        *,
-        now: int,
-        freeze: int,
-        events: Sequence[Event],
-        pins: Sequence[Pin],
-        stability: StabilityCosts,
-    ) -> None:
-        self.now = now
-        self.freeze = freeze
-        self.events = tuple(events)
-        self.pins = tuple(pins)
-        self.stability = stability
+    now: int
+    freeze: int
+    events: tuple[Event, ...]
+    pins: tuple[Pin, ...]
+    stability: StabilityCosts
 
 
 _EVENT_FIELDS = {
@@ -153,8 +146,8 @@ def replan_request_from_dict(data: Mapping[str, Any], origin: datetime) -> Repla
     return ReplanRequest(
         now=r.required_time("now"),
         freeze=r.duration("freeze", 0) or 0,
-        events=[_event(e, k, origin) for k, e in enumerate(events_raw)],
-        pins=pins,
+        events=tuple(_event(e, k, origin) for k, e in enumerate(events_raw)),
+        pins=tuple(pins),
         stability=stability,
     )
 

@@ -19,7 +19,7 @@ from dispatchopt.models.location import Location
 from dispatchopt.models.technician import Technician
 from dispatchopt.models.ticket import Priority, Ticket
 from dispatchopt.models.travel import HaversineTravel, TravelMatrices, TravelModel
-from dispatchopt.timefmt import to_seconds
+from dispatchopt.timefmt import to_datetime, to_seconds
 
 DEFAULT_LATENESS_COST_PER_HOUR: Mapping[Priority, float] = FrozenDict(
     {
@@ -221,6 +221,12 @@ class Problem:
         ):
             new.__dict__["travel_matrices"] = self.travel_matrices
         return new
+
+    def shift_day(self, technician: int, shift: int) -> int:
+        """Local calendar day (ordinal) a shift starts on: what "another day" means when
+        re-planning (the solver's pricing and the change set both use it)."""
+        start = self.technicians[technician].shifts[shift].start
+        return to_datetime(start, self.origin).toordinal()
 
     def to_seconds(self, moment: datetime) -> int:
         """Seconds from ``origin`` to a timezone-aware ``moment``."""

@@ -23,7 +23,6 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
 from dispatchopt.params import SolveParams
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
-from dispatchopt.timefmt import to_datetime
 from dispatchopt.timing import drive
 
 log = logging.getLogger("dispatchopt")
@@ -383,19 +382,16 @@ class _BaselineTerms:
         if not (reassign or move_day):
             return out
         veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
-        techs, origin = self.problem.technicians, self.problem.origin
-        day = np.array(
-            [
-                to_datetime(techs[v.technician].shifts[v.shift].start, origin).toordinal()
-                for v in vehicles
-            ]
-        )
-        for node, i in enumerate(active):
-            planned = self.planned.get(int(i))
-            if planned is not None:
-                v0 = planned[0]
-                out[node] += np.where(veh_tech != veh_tech[v0], reassign, 0)
-                out[node] += np.where(day != day[v0], move_day, 0)
+        day = np.array([self.problem.shift_day(*v) for v in vehicles], dtype=np.int64)
+        rows = [
+            (node, self.planned[int(i)][0])
+            for node, i in enumerate(active)
+            if int(i) in self.planned
+        ]
+        if rows:
+            node, v0 = (np.array(x, dtype=np.int64) for x in zip(*rows, strict=True))
+            out[node] += np.where(veh_tech[None, :] != veh_tech[v0][:, None], reassign, 0)
+            out[node] += np.where(day[None, :] != day[v0][:, None], move_day, 0)
         return out
 
     def resequence_matrix(self, active: IntArray, n_nodes: int) -> IntArray:
