@@ -68,6 +68,32 @@ def test_break_taken_inside_its_window() -> None:
     assert r.kpis.assigned == 7
 
 
+def test_break_with_two_windows_takes_the_one_that_fits() -> None:
+    """Lunch may be 11:30-12:30 or 14:00-15:00; a fixed 11:00-13:00 job forces the second."""
+    lunch = Break(windows=((11 * H + 30 * MIN, 12 * H + 30 * MIN), (14 * H, 15 * H)), duration=H)
+    fixed = TimeWindow(start=11 * H, end=11 * H)
+    p = make_problem(
+        [tech("A", breaks=(lunch,))],
+        [ticket("long", 0, duration=2 * H, time_windows=(fixed,)), ticket("T2", 1)],
+    )
+    r = solve_valid(p)
+    (brk,) = r.routes[0].breaks
+    assert (brk.start, brk.end) == (14 * H, 15 * H)
+
+
+def test_break_with_two_windows_takes_the_first_when_free() -> None:
+    """Work that fills 13:00-16:00 leaves only the first lunch window."""
+    lunch = Break(windows=((11 * H, 13 * H), (14 * H, 16 * H)), duration=H)
+    late = TimeWindow(start=13 * H, end=13 * H)
+    p = make_problem(
+        [tech("A", breaks=(lunch,))],
+        [ticket("long", 0, duration=3 * H, time_windows=(late,))],
+    )
+    r = solve_valid(p)
+    (brk,) = r.routes[0].breaks
+    assert brk.start >= 11 * H and brk.end <= 13 * H
+
+
 def test_critical_kept_and_routine_dropped_when_time_is_short() -> None:
     """With room for one 5-hour job only, the critical ticket is kept and the low one dropped."""
     p = make_problem(

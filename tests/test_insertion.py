@@ -111,6 +111,25 @@ def test_break_is_kept_and_placed_validly() -> None:
         assert_valid(problem, apply_candidate(problem, plan, c, "NEW"))
 
 
+def test_break_moves_to_its_second_window() -> None:
+    """Lunch 12:00-13:00 or 15:00-16:00: an inserted ticket that fills noon pushes it later."""
+    lunch = Break(windows=((12 * H, 13 * H), (15 * H, 16 * H)), duration=30 * MIN, id="lunch")
+    problem = make_problem(
+        [tech("A", start=8 * H, end=17 * H, breaks=(lunch,))],
+        [
+            ticket("AM", 1, duration=3 * H, time_windows=(TimeWindow(start=9 * H, end=9 * H),)),
+            ticket("NEW", 1, duration=H, time_windows=(TimeWindow(start=12 * H, end=12 * H),)),
+            ticket("PM", 1, duration=H, time_windows=(TimeWindow(start=13 * H, end=13 * H),)),
+        ],
+    )
+    plan = _plan(problem, [("A", 0, ["AM", "PM"])])
+    best = insertion_candidates(problem, plan, "NEW").best
+    assert best is not None
+    (brk,) = best.route.breaks
+    assert brk.start >= 15 * H and brk.end <= 16 * H
+    assert_valid(problem, apply_candidate(problem, plan, best, "NEW"))
+
+
 def test_new_ticket_added_and_unknown_ticket_refused() -> None:
     problem = make_problem([tech("A")], [ticket("X", 2)])
     plan = _plan(problem, [("A", 0, ["X"])])

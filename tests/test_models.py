@@ -76,6 +76,19 @@ from tests.conftest import ORIGIN, H, make_problem, tech, ticket
             ),
             "break 'break' window 13:00-14:00 is not inside the shift 08:00-12:00",
         ),
+        (
+            lambda: Break(windows=((11 * H, 12 * H), (12 * H, 12 * H + 600)), duration=1800),
+            "break 'break': windows[1] 12:00-12:10 is shorter than its duration 30min",
+        ),
+        (
+            lambda: Break(windows=((11 * H, 13 * H), (12 * H, 14 * H)), duration=1800),
+            "break 'break': windows[1] 12:00-14:00 overlaps the window before",
+        ),
+        (
+            lambda: Break(start=11 * H, end=13 * H, windows=((11 * H, 13 * H),), duration=60),
+            "break 'break': give either start/end or windows, not both",
+        ),
+        (lambda: Break(duration=60), "break 'break': needs start and end (or windows)"),
         (lambda: tech("A", max_jobs=-1), "technician 'A': max_jobs must be an integer >= 0"),
         (
             lambda: tech("A", cost_per_hour=float("nan")),
@@ -204,3 +217,17 @@ def test_evolve_reuses_travel_only_when_locations_are_unchanged() -> None:
     moved = p.evolve(tickets=(ticket("X", 5),))
     assert moved.travel_matrices is not p.travel_matrices
     assert moved.location_table.locations != p.location_table.locations
+
+
+def test_break_windows_fit_and_clip() -> None:
+    """A two-window break: earliest fitting start, containment, and clipping to a range."""
+    lunch = Break(windows=((11 * H, 12 * H), (14 * H, 15 * H)), duration=H // 2)
+    assert (lunch.start, lunch.end) == (11 * H, 15 * H)
+    assert lunch.fit(10 * H) == 11 * H
+    assert lunch.fit(11 * H + 45 * 60) == 14 * H  # 11:45 + 30 min no longer fits the first
+    assert lunch.fit(14 * H + 31 * 60) is None
+    assert lunch.contains(14 * H, 14 * H + H // 2)
+    assert not lunch.contains(12 * H, 12 * H + H // 2)
+    clipped = lunch.clipped(11 * H + 45 * 60, 17 * H)
+    assert clipped is not None and clipped.windows == ((14 * H, 15 * H),)
+    assert lunch.clipped(16 * H, 17 * H) is None

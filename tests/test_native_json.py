@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from dispatchopt import InputError, Problem, SolveParams, solve, validate
+from dispatchopt import Break, InputError, Problem, SolveParams, solve, validate
 from dispatchopt.io import problem_from_dict, problem_to_dict, result_from_dict, result_to_dict
-from tests.conftest import make_problem, tech, ticket
+from tests.conftest import H, make_problem, tech, ticket
 
 
 def test_problem_round_trip(field_day: Problem) -> None:
@@ -150,3 +150,14 @@ def test_missing_required_field() -> None:
     del doc["tickets"][0]["location"]
     with pytest.raises(InputError, match=r"tickets\[0\] 'T-0001': field 'location' is missing"):
         problem_from_dict(doc)
+
+
+def test_break_with_several_windows_round_trips() -> None:
+    """A lunch with two alternative windows is written as time_windows and read back equal."""
+    lunch = Break(windows=((11 * H, 12 * H), (14 * H, 15 * H)), duration=1800, id="lunch")
+    p = make_problem([tech("A", breaks=(lunch,))], [ticket("T", 3)])
+    doc = json.loads(json.dumps(problem_to_dict(p)))
+    (brk,) = doc["technicians"][0]["shifts"][0]["breaks"]
+    assert len(brk["time_windows"]) == 2 and "start" not in brk
+    back, _ = problem_from_dict(doc)
+    assert back.technicians == p.technicians

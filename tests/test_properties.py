@@ -55,10 +55,13 @@ def problems(draw: st.DrawFn) -> Problem:
             breaks: tuple[Break, ...] = ()
             if draw(st.booleans()) and end - start >= 2 * H:
                 b_start = start + draw(st.integers(0, (end - start) // H - 2)) * H
+                windows = [(b_start, b_start + 2 * H)]
+                if end - windows[0][1] >= 2 * H and draw(st.booleans()):
+                    later = windows[0][1] + draw(st.integers(1, (end - windows[0][1]) // H - 1)) * H
+                    windows.append((later, min(end, later + H)))
                 breaks = (
                     Break(
-                        start=b_start,
-                        end=b_start + 2 * H,
+                        windows=tuple(windows),
                         duration=draw(st.sampled_from([15, 30, 60])) * MIN,
                         id="lunch",
                     ),

@@ -191,3 +191,20 @@ def test_wrong_return_leg_reported(planned: tuple[Problem, Result]) -> None:
     """A misreported return leg is a travel violation."""
     p, r = planned
     assert "travel" in _kinds(p, _with_route(r, _route(r, "A"), return_distance=1))
+
+
+def test_break_between_two_windows_is_outside(planned: tuple[Problem, Result]) -> None:
+    """With lunch allowed 11:00-12:00 or 14:00-15:00, a lunch at 12:30 is reported."""
+    p, r = planned
+    k = _route(r, "A")
+    two = Break(id="lunch", windows=((11 * H, 12 * H), (14 * H, 15 * H)), duration=30 * MIN)
+    techs = tuple(
+        replace(t, shifts=tuple(replace(s, breaks=(two,)) for s in t.shifts)) for t in p.technicians
+    )
+    p2 = p.evolve(technicians=techs)
+    at = tuple(
+        replace(b, start=12 * H + 30 * MIN, end=13 * H, break_id="lunch")
+        for b in r.routes[k].breaks
+    )
+    kinds = _kinds(p2, _with_route(r, k, breaks=at))
+    assert "break_window" in kinds

@@ -111,7 +111,6 @@ def test_matrix_input_and_capacity() -> None:
             },
             "vehicles[0] id 1: speed_factor other than 1 is not supported",
         ),
-        ({"vehicles": [{"id": 1, "start": [2.3, 48.7]}]}, "open routes"),
         (
             {"jobs": [{"id": 9, "location": [2.3, 48.7], "priority": 101}]},
             "jobs[0] id 9: priority must be an integer 0-100",
@@ -161,3 +160,30 @@ def test_max_travel_time_and_distance_mapped() -> None:
     assert validate(problem, result) == []
     # Each vehicle can afford one round trip (1200 s / 12 km) but not both jobs (2400 s / 24 km).
     assert sorted(len(r.visits) for r in result.routes) == [1, 1]
+
+
+def test_break_with_several_time_windows() -> None:
+    """A VROOM break's time_windows bound its start; the second window is used when the first
+    is taken by a fixed job, and the output carries the break step."""
+    durations = [[0, 60], [60, 0]]
+    doc = {
+        "vehicles": [
+            {
+                "id": 1,
+                "start_index": 0,
+                "end_index": 0,
+                "time_window": [0, 20000],
+                "breaks": [{"id": 7, "service": 600, "time_windows": [[1000, 1500], [5000, 6000]]}],
+            }
+        ],
+        "jobs": [{"id": 1, "location_index": 1, "service": 3000, "time_windows": [[900, 900]]}],
+        "matrices": {"car": {"durations": durations}},
+    }
+    problem, _ = vroom_to_problem(doc)
+    (brk,) = problem.technicians[0].shifts[0].breaks
+    assert brk.windows == ((1000, 2100), (5000, 6600))
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    out = result_to_vroom(result, problem)
+    (step,) = [s for s in out["routes"][0]["steps"] if s["type"] == "break"]
+    assert step["id"] == 7 and 5000 <= step["arrival"] <= 6000

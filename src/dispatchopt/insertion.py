@@ -179,7 +179,7 @@ def time_route(
                     reason,
                     f"{tech.id}'s route would need {qty} x {key!r}, van has {have.get(key, 0)}",
                 )
-    pending = sorted(shift.breaks, key=lambda b: (b.start, b.end))
+    pending = sorted(shift.breaks, key=lambda b: (b.earliest, b.latest))
     placed: list[tuple[int, int, str, int]] = []  # start, end, id, after
     row = int(table.start[vehicle.technician])
     depart = now = shift.start
@@ -212,16 +212,14 @@ def time_route(
         free_from = now
         while pending:
             brk = pending[0]
-            s0 = max(free_from, brk.start)
-            if s0 + brk.duration > brk.end:
+            s0 = brk.fit(free_from)
+            if s0 is None:
                 raise RouteInfeasible(
-                    "break",
-                    f"{tech.id}'s break {brk.id!r} ({fmt_clock(brk.start)}-{fmt_clock(brk.end)})"
-                    " no longer fits",
+                    "break", f"{tech.id}'s break {brk.id!r} ({brk.describe()}) no longer fits"
                 )
             arr_b = drive(now, travel, [*gap, (s0, s0 + brk.duration)])
             start_b = service(max(arr_b, s0 + brk.duration))
-            must = max(start + ticket.duration, brk.start) + brk.duration > brk.end
+            must = brk.fit(start + ticket.duration) is None
             if start_b is not None and (start_b == start or must):
                 gap.append((s0, s0 + brk.duration))
                 placed.append((s0, s0 + brk.duration, brk.id, k))
@@ -230,8 +228,8 @@ def time_route(
             elif must:
                 raise RouteInfeasible(
                     "break",
-                    f"{tech.id} cannot take break {brk.id!r} before {fmt_clock(brk.end)} and "
-                    f"still start {ticket.id} in its window",
+                    f"{tech.id} cannot take break {brk.id!r} ({brk.describe()}) and still "
+                    f"start {ticket.id} in its window",
                 )
             else:
                 break
@@ -252,16 +250,14 @@ def time_route(
     back = int(dur[row, end_row])
     end = now + back
     for brk in pending if visits else ():
-        after_return = max(end, brk.start)
-        if after_return + brk.duration <= brk.end:
+        after_return = brk.fit(end)
+        if after_return is not None:
             placed.append((after_return, after_return + brk.duration, brk.id, len(visits)))
             continue
-        s0 = max(now, brk.start, placed[-1][1] if placed else now)
-        if s0 + brk.duration > brk.end:
+        s0 = brk.fit(max(now, placed[-1][1] if placed else now))
+        if s0 is None:
             raise RouteInfeasible(
-                "break",
-                f"{tech.id}'s break {brk.id!r} ({fmt_clock(brk.start)}-{fmt_clock(brk.end)}) "
-                "no longer fits",
+                "break", f"{tech.id}'s break {brk.id!r} ({brk.describe()}) no longer fits"
             )
         placed.append((s0, s0 + brk.duration, brk.id, len(visits)))
         end = drive(now, back, [(s, e) for s, e, _, a in placed if a == len(visits)])
@@ -352,8 +348,7 @@ def _leave_late(
         return depart
     moved, cursor = [], latest + first.travel_time
     for s, e, bid, _ in gap:
-        spec = specs[bid]
-        if cursor < spec.start or cursor + (e - s) > spec.end:
+        if not specs[bid].contains(cursor, cursor + (e - s)):
             return depart  # keep the plan as simulated
         moved.append((cursor, cursor + (e - s), bid, 0))
         cursor += e - s

@@ -228,12 +228,7 @@ def _pinned_ticket(ticket: Ticket, pin: Pin, now: int, k: int) -> Ticket:
 
 def _fit_breaks(breaks: Iterable[Break], lo: int, hi: int) -> tuple[Break, ...]:
     """Breaks moved inside ``[lo, hi]`` where their window still allows; others dropped."""
-    out = []
-    for b in breaks:
-        start, end = max(b.start, lo), min(b.end, hi)
-        if end - start >= b.duration:
-            out.append(replace(b, start=start, end=end))
-    return tuple(out)
+    return tuple(c for c in (b.clipped(lo, hi) for b in breaks) if c is not None)
 
 
 def replan(
@@ -483,7 +478,7 @@ def _technician_from_now(
             rest = _fit_breaks(
                 (b for b in shift.breaks if b.id not in taken), max(now, busy_until), shift.end
             )
-            new = replace(shift, breaks=tuple(sorted((*fixed, *rest), key=lambda b: b.start)))
+            new = replace(shift, breaks=tuple(sorted((*fixed, *rest), key=lambda b: b.earliest)))
             home = int(
                 mats.duration[
                     int(table.ticket[problem.ticket_index[last.ticket_id]]), int(table.end[t_pos])
@@ -518,9 +513,13 @@ def _technician_from_now(
                 )
                 if off.duration > 0:
                     others = tuple(
-                        b for b in new.breaks if b.end <= off.start or b.start >= off.end
+                        b
+                        for b in new.breaks
+                        if b.latest <= off.earliest or b.earliest >= off.latest
                     )
-                    new = replace(new, breaks=tuple(sorted((*others, off), key=lambda b: b.start)))
+                    new = replace(
+                        new, breaks=tuple(sorted((*others, off), key=lambda b: b.earliest))
+                    )
         shifts.append(new)
     return replace(tech, shifts=tuple(shifts))
 

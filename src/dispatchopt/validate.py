@@ -332,12 +332,13 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
         if spec is None:
             add("break_window", f"break {break_id!r} is not a break of this shift")
             continue
-        if end - start != spec.duration or start < spec.start or end > spec.end:
+        inside = any(lo <= start and end <= hi for lo, hi in spec.windows)
+        if end - start != spec.duration or not inside:
+            allowed = " or ".join(f"{fmt_clock(lo)}-{fmt_clock(hi)}" for lo, hi in spec.windows)
             add(
                 "break_window",
                 f"break {break_id!r} {fmt_clock(start)}-{fmt_clock(end)} is not a "
-                f"{fmt_duration(spec.duration)} break inside "
-                f"{fmt_clock(spec.start)}-{fmt_clock(spec.end)}",
+                f"{fmt_duration(spec.duration)} break inside {allowed}",
             )
         if start < route.start < end or start < route.end < end:
             add("break_overlap", f"break {break_id!r} straddles the departure or the return")

@@ -221,17 +221,33 @@ def _shift(data: object, record: str, origin: datetime) -> Shift:
     r = _Reader(data, record, origin, {"id", "start", "end", "breaks", "max_overtime"})
     breaks = []
     for k, item in enumerate(r.data.get("breaks") or []):
-        b = _Reader(item, f"{record} breaks[{k}]", origin, {"id", "start", "end", "duration"})
+        b = _Reader(
+            item,
+            f"{record} breaks[{k}]",
+            origin,
+            {"id", "start", "end", "duration", "time_windows"},
+        )
         b.require("duration")
         try:
-            breaks.append(
-                Break(
+            if b.has("time_windows"):
+                if b.has("start") or b.has("end"):
+                    raise b.fail("give either start/end or time_windows, not both")
+                windows = tuple((w.start, w.end) for w in _windows(b))
+                if not windows:
+                    raise b.fail("time_windows is empty")
+                brk = Break(
+                    id=str(b.data.get("id", f"break{k}")),
+                    windows=windows,
+                    duration=b.duration("duration", 0) or 0,
+                )
+            else:
+                brk = Break(
                     id=str(b.data.get("id", f"break{k}")),
                     start=b.required_time("start"),
                     end=b.required_time("end"),
                     duration=b.duration("duration", 0) or 0,
                 )
-            )
+            breaks.append(brk)
         except InputError as exc:
             raise exc.located(b.record) from None
     try:
@@ -407,8 +423,17 @@ def problem_to_dict(problem: Problem, options: SolveParams | None = None) -> dic
                                 "breaks": [
                                     {
                                         "id": b.id,
-                                        "start": iso(b.start),
-                                        "end": iso(b.end),
+                                        "start": iso(b.earliest),
+                                        "end": iso(b.latest),
+                                        "duration": b.duration,
+                                    }
+                                    if len(b.windows) == 1
+                                    else {
+                                        "id": b.id,
+                                        "time_windows": [
+                                            {"start": iso(lo), "end": iso(hi)}
+                                            for lo, hi in b.windows
+                                        ],
                                         "duration": b.duration,
                                     }
                                     for b in s.breaks

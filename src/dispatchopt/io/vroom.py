@@ -12,15 +12,15 @@ Mapping (VROOM API -> dispatchopt):
   problem is rejected);
 - ``skills`` integers -> skills of level 1 (VROOM's subset rule);
 - ``priority`` 0-100 -> LOW (0), NORMAL (1-33), HIGH (34-66), URGENT (67-99), CRITICAL (100);
-- vehicle ``time_window`` -> one shift (none: an unbounded day), ``breaks`` (one window each)
-  -> breaks, ``max_tasks`` -> ``max_jobs``, ``costs.fixed/per_hour/per_km`` -> fixed cost,
-  cost per working hour, cost per km.
+- vehicle ``time_window`` -> one shift (none: an unbounded day); ``breaks`` -> breaks (each
+  of a break's ``time_windows`` bounds its start, so ``[s, e]`` becomes ``[s, e + service]``);
+  ``max_tasks`` -> ``max_jobs``; ``costs.fixed/per_hour/per_km`` -> fixed cost, cost per
+  working hour, cost per km.
 
 ``max_travel_time`` and ``max_distance`` -> the same technician limits.
 
 Not supported (rejected with code 2 naming the field): ``shipments``, open routes (no
-``start`` or no ``end``), ``speed_factor`` other than 1, ``steps``, breaks with several
-windows.
+``start`` or no ``end``), ``speed_factor`` other than 1, ``steps``.
 """
 
 from __future__ import annotations
@@ -145,18 +145,16 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
         breaks: list[Break] = []
         for b in veh.get("breaks") or []:
             tws = b.get("time_windows") or [[int(window[0]), int(window[1])]]
-            if len(tws) != 1:
-                raise InputError(
-                    record, f"break {b.get('id')} has several time windows (not supported yet)"
-                )
             service = int(b.get("service", 0))
-            breaks.append(
-                Break(
-                    id=str(b.get("id", len(breaks))),
-                    start=int(tws[0][0]),
-                    end=min(int(tws[0][1]) + service, int(window[1])),
-                    duration=service,
+            # VROOM's break windows bound the break's start; ours hold the whole break.
+            spans = [(int(s), min(int(e) + service, int(window[1]))) for s, e in tws]
+            spans = [(s, e) for s, e in spans if e - s >= service]
+            if not spans:
+                raise InputError(
+                    record, f"break {b.get('id')}: no time window fits inside the time_window"
                 )
+            breaks.append(
+                Break(id=str(b.get("id", len(breaks))), windows=tuple(spans), duration=service)
             )
         costs = veh.get("costs") or {}
         try:

@@ -16,23 +16,90 @@ from dispatchopt.timefmt import fmt_clock, fmt_duration
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Break:
-    """A break (e.g. lunch) of ``duration`` seconds taken entirely inside ``[start, end]``."""
+    """A break (e.g. lunch) of ``duration`` seconds taken entirely inside one of its windows.
 
-    start: int
-    end: int
+    Give either one window as ``start`` / ``end``, or several alternatives as ``windows``
+    (``(start, end)`` pairs, e.g. lunch 11:30-13:00 or 13:30-14:30); ``start`` / ``end`` then
+    become the earliest start and latest end over all windows.
+    """
+
     duration: int
+    start: int | None = None
+    end: int | None = None
+    windows: tuple[tuple[int, int], ...] = ()
     id: str = "break"
 
     def __post_init__(self) -> None:
         record = f"break {self.id!r}"
+        if isinstance(self.duration, bool) or not isinstance(self.duration, int):
+            raise InputError(record, f"duration must be whole seconds, got {self.duration!r}")
         if self.duration < 0:
             raise InputError(record, f"duration must be >= 0, got {self.duration!r}")
-        if self.end - self.start < self.duration:
-            raise InputError(
-                record,
-                f"window {fmt_clock(self.start)}-{fmt_clock(self.end)} is shorter than its "
-                f"duration {fmt_duration(self.duration)}",
-            )
+        if self.windows:
+            if self.start is not None or self.end is not None:
+                raise InputError(record, "give either start/end or windows, not both")
+            try:
+                windows = tuple((int(s), int(e)) for s, e in self.windows)
+            except (TypeError, ValueError):
+                raise InputError(record, "windows must be (start, end) pairs") from None
+        elif self.start is None or self.end is None:
+            raise InputError(record, "needs start and end (or windows)")
+        else:
+            windows = ((self.start, self.end),)
+        for k, (s, e) in enumerate(windows):
+            where = "window" if len(windows) == 1 else f"windows[{k}]"
+            if e - s < self.duration:
+                raise InputError(
+                    record,
+                    f"{where} {fmt_clock(s)}-{fmt_clock(e)} is shorter than its "
+                    f"duration {fmt_duration(self.duration)}",
+                )
+            if k and s < windows[k - 1][1]:
+                raise InputError(
+                    record, f"{where} {fmt_clock(s)}-{fmt_clock(e)} overlaps the window before"
+                )
+        object.__setattr__(self, "windows", windows)
+        object.__setattr__(self, "start", windows[0][0])
+        object.__setattr__(self, "end", windows[-1][1])
+
+    @property
+    def earliest(self) -> int:
+        """Earliest start (typed shortcut for ``start``)."""
+        assert self.start is not None
+        return self.start
+
+    @property
+    def latest(self) -> int:
+        """Latest end (typed shortcut for ``end``)."""
+        assert self.end is not None
+        return self.end
+
+    def fit(self, t: int) -> int | None:
+        """Earliest start at or after ``t`` that fits in a window; ``None`` if none does."""
+        for s, e in self.windows:
+            start = max(t, s)
+            if start + self.duration <= e:
+                return start
+        return None
+
+    def contains(self, start: int, end: int) -> bool:
+        """Whether ``[start, end]`` is a break of this duration inside one window."""
+        return end - start == self.duration and any(
+            s <= start and end <= e for s, e in self.windows
+        )
+
+    def clipped(self, lo: int, hi: int) -> Break | None:
+        """This break restricted to ``[lo, hi]``; ``None`` if no window still fits it."""
+        kept = tuple(
+            (max(s, lo), min(e, hi))
+            for s, e in self.windows
+            if min(e, hi) - max(s, lo) >= self.duration
+        )
+        return Break(id=self.id, duration=self.duration, windows=kept) if kept else None
+
+    def describe(self) -> str:
+        """The windows as ``HH:MM-HH:MM`` (alternatives joined by ``or``)."""
+        return " or ".join(f"{fmt_clock(s)}-{fmt_clock(e)}" for s, e in self.windows)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,10 +136,10 @@ class Shift:
         if len(set(ids)) != len(ids):
             raise InputError(record, f"break ids must be unique within a shift, got {ids}")
         for brk in self.breaks:
-            if brk.start < self.start or brk.end > self.end:
+            if brk.earliest < self.start or brk.latest > self.end:
                 raise InputError(
                     record,
-                    f"break {brk.id!r} window {fmt_clock(brk.start)}-{fmt_clock(brk.end)} is "
+                    f"break {brk.id!r} window {brk.describe()} is "
                     f"not inside the shift {fmt_clock(self.start)}-{fmt_clock(self.end)}",
                 )
 

@@ -133,7 +133,7 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     # Time offset so that every internal time is >= 0.
     all_times = [s.start for t in techs for s in t.shifts]
     all_times += [w.start for i in active for w in tickets[i].time_windows]
-    all_times += [b.start for t in techs for s in t.shifts for b in s.breaks]
+    all_times += [b.earliest for t in techs for s in t.shifts for b in s.breaks]
     offset = min([0, *all_times])
     end_limits = [techs[v.technician].latest_end(v.shift) for v in vehicles]
     latest = max([0, *end_limits, *(w.end for i in active for w in tickets[i].time_windows)])
@@ -192,15 +192,22 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
             )
         if tech.max_working_time is not None:
             time_dim.SetSpanUpperBoundForVehicle(tech.max_working_time, v)
-        intervals = [
-            solver.FixedDurationIntervalVar(
-                b.start - offset, b.end - b.duration - offset, b.duration, False, f"v{v}b{k}"
-            )
-            for k, b in enumerate(shift.breaks)
-        ]
-        if intervals:
-            time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
-        breaks.append([(b.id, iv) for b, iv in zip(shift.breaks, intervals, strict=True)])
+        # One interval per break window; a break with several windows takes exactly one.
+        placed_breaks: list[tuple[str, object]] = []
+        for k, b in enumerate(shift.breaks):
+            optional = len(b.windows) > 1
+            alternatives = [
+                solver.FixedDurationIntervalVar(
+                    s - offset, e - b.duration - offset, b.duration, optional, f"v{v}b{k}w{w}"
+                )
+                for w, (s, e) in enumerate(b.windows)
+            ]
+            if optional:
+                solver.Add(solver.Sum([iv.PerformedExpr() for iv in alternatives]) == 1)
+            placed_breaks += [(b.id, iv) for iv in alternatives]
+        if placed_breaks:
+            time_dim.SetBreakIntervalsOfVehicle([iv for _, iv in placed_breaks], v, visit_transits)
+        breaks.append(placed_breaks)
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
         routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
 
@@ -519,6 +526,8 @@ def _extract(
         tech = problem.technicians[veh.technician]
         placed = []
         for break_id, interval in model.breaks[v]:
+            if not solution.PerformedValue(interval):  # type: ignore[attr-defined]
+                continue  # an unused alternative window
             start = solution.StartValue(interval) + offset  # type: ignore[attr-defined]
             placed.append((start, start + solution.DurationValue(interval), break_id))  # type: ignore[attr-defined]
         placed.sort()
