@@ -372,3 +372,32 @@ def test_max_distance_limits_driving() -> None:
         [ticket("T", 3, duration=H)],
     )
     assert assignee(solve_valid(p), "T") == "B"
+
+
+def test_speed_factor_scales_driving_time() -> None:
+    """A technician at speed_factor 2 drives each 10-minute step in 5 minutes; at 0.5, in 20."""
+    p = make_problem(
+        [tech("fast", speed_factor=2.0), tech("slow", home=9, speed_factor=0.5)],
+        [ticket("T1", 4, required_technicians=frozenset({"fast"})), ticket("T2", 8)],
+    )
+    r = solve_valid(p)
+    fast = next(x for x in r.routes if x.technician_id == "fast")
+    (visit,) = [v for v in fast.visits if v.ticket_id == "T1"]
+    assert visit.travel_time == 4 * 5 * MIN
+    slow = next(x for x in r.routes if x.technician_id == "slow")
+    if slow.visits:
+        assert slow.visits[0].travel_time == 20 * MIN
+
+
+def test_speed_factor_decides_who_makes_the_window() -> None:
+    """Only the faster technician reaches place 6 by 8:45 (60 min at 1x, 40 min at 1.5x)."""
+    due = TimeWindow(start=8 * H, end=8 * H + 45 * MIN)
+    p = make_problem(
+        [tech("normal"), tech("quick", speed_factor=1.5)],
+        [ticket("T1", 6, time_windows=(due,))],
+    )
+    assert assignee(solve_valid(p), "T1") == "quick"
+    # Without the speed-up nobody makes it, and the reason says so.
+    slow = p.evolve(technicians=(tech("normal"), tech("quick")))
+    r = solve_valid(slow)
+    assert [u.reason for u in r.unassigned] == ["unreachable"]

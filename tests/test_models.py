@@ -89,6 +89,10 @@ from tests.conftest import ORIGIN, H, make_problem, tech, ticket
             "break 'break': give either start/end or windows, not both",
         ),
         (lambda: Break(duration=60), "break 'break': needs start and end (or windows)"),
+        (
+            lambda: tech("A", speed_factor=0),
+            "technician 'A': speed_factor must be a number in (0, 5], got 0",
+        ),
         (lambda: tech("A", max_jobs=-1), "technician 'A': max_jobs must be an integer >= 0"),
         (
             lambda: tech("A", cost_per_hour=float("nan")),

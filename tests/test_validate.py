@@ -208,3 +208,11 @@ def test_break_between_two_windows_is_outside(planned: tuple[Problem, Result]) -
     )
     kinds = _kinds(p2, _with_route(r, k, breaks=at))
     assert "break_window" in kinds
+
+
+def test_speed_factor_is_recomputed(planned: tuple[Problem, Result]) -> None:
+    """The same plan checked against a slower technician no longer reproduces its drives."""
+    p, r = planned
+    slower = tuple(replace(t, speed_factor=0.5) if t.id == "A" else t for t in p.technicians)
+    kinds = _kinds(p.evolve(technicians=slower), r)
+    assert "travel" in kinds

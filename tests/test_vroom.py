@@ -106,10 +106,10 @@ def test_matrix_input_and_capacity() -> None:
         (
             {
                 "vehicles": [
-                    {"id": 1, "start": [2.3, 48.7], "end": [2.3, 48.7], "speed_factor": 1.5}
+                    {"id": 1, "start": [2.3, 48.7], "end": [2.3, 48.7], "speed_factor": -1.5}
                 ]
             },
-            "vehicles[0] id 1: speed_factor other than 1 is not supported",
+            "vehicles[0] id 1: speed_factor must be a number in (0, 5]",
         ),
         (
             {"jobs": [{"id": 9, "location": [2.3, 48.7], "priority": 101}]},
@@ -187,3 +187,24 @@ def test_break_with_several_time_windows() -> None:
     out = result_to_vroom(result, problem)
     (step,) = [s for s in out["routes"][0]["steps"] if s["type"] == "break"]
     assert step["id"] == 7 and 5000 <= step["arrival"] <= 6000
+
+
+def test_speed_factor_scales_one_vehicles_durations() -> None:
+    """speed_factor 2 halves a vehicle's travel times, as in VROOM's output."""
+    doc = {
+        "vehicles": [
+            {"id": 1, "start_index": 0, "end_index": 0, "speed_factor": 2.0, "skills": [1]},
+            {"id": 2, "start_index": 0, "end_index": 0, "skills": [2]},
+        ],
+        "jobs": [
+            {"id": 1, "location_index": 1, "skills": [1]},
+            {"id": 2, "location_index": 1, "skills": [2]},
+        ],
+        "matrices": {"car": {"durations": [[0, 1000], [1000, 0]]}},
+    }
+    problem, _ = vroom_to_problem(doc)
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    out = result_to_vroom(result, problem)
+    by_vehicle = {r["vehicle"]: r for r in out["routes"]}
+    assert by_vehicle[1]["duration"] == 1000 and by_vehicle[2]["duration"] == 2000

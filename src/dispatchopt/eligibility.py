@@ -110,6 +110,18 @@ def _filter(
     return pool
 
 
+def duration_groups(
+    problem: Problem, veh_tech: npt.NDArray[np.int64]
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Vehicles grouped by the duration matrix they drive on (one group per speed factor):
+    ``(matrix, positions in veh_tech)``."""
+    groups: dict[int, tuple[npt.NDArray[np.int64], list[int]]] = {}
+    for k, t in enumerate(veh_tech):
+        mat = problem.technician_durations[int(t)]
+        groups.setdefault(id(mat), (mat, []))[1].append(k)
+    return [(mat, np.array(cols, dtype=np.int64)) for mat, cols in groups.values()]
+
+
 def compute_eligibility(problem: Problem) -> Eligibility:
     """Run the pre-solve checks for every ticket against every technician shift."""
     tickets = problem.tickets
@@ -198,7 +210,6 @@ def compute_eligibility(problem: Problem) -> Eligibility:
     allowed = tech_ok[:, veh_tech] if vehicles else np.zeros((n, 0), dtype=bool)
 
     table = problem.location_table
-    dur = problem.travel_matrices.duration
     shifts = [techs[v.technician].shifts[v.shift] for v in vehicles]
     sh_start = np.array([s.start for s in shifts], dtype=np.int64)
     end_limit = np.array(
@@ -214,8 +225,15 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         ],
         dtype=np.int64,
     )
-    to_site = dur[np.ix_(table.start[veh_tech], table.ticket)].T  # n x V
-    back = dur[np.ix_(table.ticket, table.end[veh_tech])]  # n x V
+    # Drive to the site and back (n x V), and straight home (V), at each technician's speed.
+    to_site = np.empty((n, len(vehicles)), dtype=np.int64)
+    back = np.empty((n, len(vehicles)), dtype=np.int64)
+    direct = np.empty(len(vehicles), dtype=np.int64)
+    for dur, cols in duration_groups(problem, veh_tech):
+        vt = veh_tech[cols]
+        to_site[:, cols] = dur[np.ix_(table.start[vt], table.ticket)].T
+        back[:, cols] = dur[np.ix_(table.ticket, table.end[vt])]
+        direct[cols] = dur[table.start[vt], table.end[vt]]
     service = np.array([t.duration for t in tickets], dtype=np.int64)[:, None]
     big = np.iinfo(np.int64).max // 4
     n_windows = max((len(t.time_windows) for t in tickets), default=0)
@@ -259,7 +277,6 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         + dist[np.ix_(table.ticket, table.end[veh_tech])]
     )
     km_ok = km <= limit("max_distance")[None, :]
-    direct = dur[table.start[veh_tech], table.end[veh_tech]]
     direct_km = dist[table.start[veh_tech], table.end[veh_tech]]
     usable = (
         (sh_start + direct <= end_limit)

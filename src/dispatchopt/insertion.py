@@ -165,7 +165,8 @@ def time_route(
     tech = techs[vehicle.technician]
     shift = tech.shifts[vehicle.shift]
     table = problem.location_table
-    dur, dist = problem.travel_matrices.duration, problem.travel_matrices.distance
+    dur = problem.technician_durations[vehicle.technician]
+    dist = problem.travel_matrices.distance
     if tech.max_jobs is not None and len(sequence) > tech.max_jobs:
         raise RouteInfeasible("max_tasks", f"{tech.id} already has {tech.max_jobs} jobs (max_jobs)")
     for attr, have_attr, reason in (("parts", "stock", "parts"), ("load", "capacity", "load")):

@@ -31,6 +31,7 @@ def time_routes(
     for tech_id, shift_index, ticket_ids in routes:
         t = tech_pos[tech_id]
         tech = problem.technicians[t]
+        durations = problem.technician_durations[t]
         start = tech.shifts[shift_index].start
         row, now = int(table.start[t]), start
         visits = []
@@ -38,7 +39,7 @@ def time_routes(
             i = problem.ticket_index[ticket_id]
             ticket = problem.tickets[i]
             nxt = int(table.ticket[i])
-            travel = int(mats.duration[row, nxt])
+            travel = int(durations[row, nxt])
             arrival = now + travel
             begin = arrival
             for w in ticket.time_windows:
@@ -76,9 +77,9 @@ def time_routes(
                 technician_id=tech_id,
                 shift_index=shift_index,
                 start=start,
-                end=now + int(mats.duration[row, end_row]),
+                end=now + int(durations[row, end_row]),
                 visits=tuple(visits),
-                return_travel_time=int(mats.duration[row, end_row]),
+                return_travel_time=int(durations[row, end_row]),
                 return_distance=int(mats.distance[row, end_row]),
             )
         )

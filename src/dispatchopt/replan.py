@@ -456,7 +456,6 @@ def _technician_from_now(
 ) -> Technician:
     """The technician's shifts as they stand at ``now``."""
     routes = {r.shift_index: r for r in plan.routes if r.technician_id == tech.id}
-    mats = problem.travel_matrices
     table = problem.location_table
     t_pos = problem.technician_index[tech.id]
     shifts = []
@@ -480,7 +479,7 @@ def _technician_from_now(
             )
             new = replace(shift, breaks=tuple(sorted((*fixed, *rest), key=lambda b: b.earliest)))
             home = int(
-                mats.duration[
+                problem.technician_durations[t_pos][
                     int(table.ticket[problem.ticket_index[last.ticket_id]]), int(table.end[t_pos])
                 ]
             )

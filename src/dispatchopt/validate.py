@@ -166,6 +166,13 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
     shift = tech.shifts[route.shift_index]
     table = problem.location_table
     mats = problem.travel_matrices
+    factor = tech.speed_factor
+
+    def drive_time(a: int, b: int) -> int:
+        # Recomputed from the travel model (not the problem's per-technician matrices).
+        base = int(mats.duration[a, b])
+        return base if factor == 1.0 else round(base / factor)
+
     tickets = [problem.tickets[problem.ticket_index[v.ticket_id]] for v in route.visits]
     out: list[Violation] = []
     tid = tech.id
@@ -208,7 +215,7 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
     for visit, ticket in zip(route.visits, tickets, strict=True):
         row = int(table.ticket[problem.ticket_index[ticket.id]])
         rows.append(row)
-        travel, distance = int(mats.duration[prev_row, row]), int(mats.distance[prev_row, row])
+        travel, distance = drive_time(prev_row, row), int(mats.distance[prev_row, row])
         if (visit.travel_time, visit.distance) != (travel, distance):
             add(
                 "travel",
@@ -260,7 +267,7 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
     end_row = int(table.end[tech_pos])
     rows.append(end_row)
     back_travel, back_distance = (
-        int(mats.duration[prev_row, end_row]),
+        drive_time(prev_row, end_row),
         int(mats.distance[prev_row, end_row]),
     )
     if (route.return_travel_time, route.return_distance) != (back_travel, back_distance):
@@ -269,7 +276,7 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
             f"reported return drive {route.return_travel_time}s/{route.return_distance}m, "
             f"travel model says {back_travel}s/{back_distance}m",
         )
-    driven = sum(int(mats.duration[a, b]) for a, b in itertools.pairwise(rows))
+    driven = sum(drive_time(a, b) for a, b in itertools.pairwise(rows))
     km = sum(int(mats.distance[a, b]) for a, b in itertools.pairwise(rows))
     if tech.max_travel_time is not None and driven > tech.max_travel_time:
         add(
@@ -289,7 +296,7 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
         )
     back = _drive(
         prev_end,
-        int(mats.duration[prev_row, end_row]),
+        drive_time(prev_row, end_row),
         [s for s in spans if prev_end <= s[0] < route.end],
     )
     if route.end < back:

@@ -135,8 +135,6 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
         for key in _UNSUPPORTED_VEHICLE:
             if veh.get(key) is not None:
                 raise InputError(record, f"{key} is not supported yet")
-        if veh.get("speed_factor", 1.0) != 1.0:
-            raise InputError(record, "speed_factor other than 1 is not supported yet")
         if (veh.get("start") is None and veh.get("start_index") is None) or (
             veh.get("end") is None and veh.get("end_index") is None
         ):
@@ -169,6 +167,7 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
                     max_jobs=veh.get("max_tasks"),
                     max_travel_time=veh.get("max_travel_time"),
                     max_distance=veh.get("max_distance"),
+                    speed_factor=veh.get("speed_factor", 1.0),
                     fixed_cost=float(costs.get("fixed", 0)),
                     cost_per_hour=float(costs.get("per_hour", 3600)),
                     cost_per_km=float(costs.get("per_km", 0)),

@@ -212,6 +212,19 @@ class Problem:
         """Travel matrices over ``location_table.locations`` (computed once)."""
         return self.travel.matrices(self.location_table.locations)
 
+    @cached_property
+    def technician_durations(self) -> tuple[npt.NDArray[np.int64], ...]:
+        """Per technician, the duration matrix at their ``speed_factor`` (travel model's
+        durations divided by it, rounded; technicians with equal factors share one array)."""
+        base = self.travel_matrices.duration
+        by_factor: dict[float, npt.NDArray[np.int64]] = {1.0: base}
+        for tech in self.technicians:
+            if tech.speed_factor not in by_factor:
+                scaled = np.rint(base / tech.speed_factor).astype(np.int64)
+                scaled.flags.writeable = False
+                by_factor[tech.speed_factor] = scaled
+        return tuple(by_factor[t.speed_factor] for t in self.technicians)
+
     def evolve(self, **changes: Any) -> Problem:
         """A copy with ``changes`` (as :func:`dataclasses.replace`) that reuses the travel
         matrices when the set of locations is unchanged (what-if and re-planning copies)."""

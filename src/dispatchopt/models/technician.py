@@ -180,6 +180,10 @@ class Technician:
         the "maximum route duration" of the site-dependent VRPTW benchmark).
     max_distance
         Most distance driven in one shift, metres.
+    speed_factor
+        Travel-time multiplier of this technician's vehicle: durations are the travel model's
+        divided by it (rounded to whole seconds), as VROOM's ``speed_factor``; e.g. 0.8 for a
+        heavy van, 1.2 for a motorbike courier.
     max_overtime
         How long after ``shift.end`` the technician may return, seconds.
     overtime_cost_per_hour, cost_per_hour, cost_per_km, fixed_cost
@@ -200,6 +204,7 @@ class Technician:
     max_busy_time: int | None = None
     max_distance: int | None = None
     max_overtime: int = 0
+    speed_factor: float = 1.0
     overtime_cost_per_hour: float = 0.0
     cost_per_hour: float = 0.0
     cost_per_km: float = 0.0
@@ -255,6 +260,15 @@ class Technician:
             raise InputError(
                 record, f"max_overtime must be whole seconds >= 0, got {self.max_overtime!r}"
             )
+        if (
+            isinstance(self.speed_factor, bool)
+            or not isinstance(self.speed_factor, int | float)
+            or not (math.isfinite(self.speed_factor) and 0 < self.speed_factor <= 5)
+        ):
+            raise InputError(
+                record, f"speed_factor must be a number in (0, 5], got {self.speed_factor!r}"
+            )
+        object.__setattr__(self, "speed_factor", float(self.speed_factor))
         for name in ("overtime_cost_per_hour", "cost_per_hour", "cost_per_km", "fixed_cost"):
             value = getattr(self, name)
             if (

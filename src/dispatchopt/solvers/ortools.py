@@ -17,7 +17,12 @@ import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from dispatchopt.eligibility import Eligibility, compute_eligibility, eligible_technicians
+from dispatchopt.eligibility import (
+    Eligibility,
+    compute_eligibility,
+    duration_groups,
+    eligible_technicians,
+)
 from dispatchopt.errors import InputError
 from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
@@ -118,11 +123,20 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     node_loc = np.concatenate([table.ticket[active], depot_rows]).astype(np.int64)
     n_nodes = len(node_loc)
     mats = problem.travel_matrices
-    dur = mats.duration[np.ix_(node_loc, node_loc)]
     dist = mats.distance[np.ix_(node_loc, node_loc)]
     service = np.zeros(n_nodes, dtype=np.int64)
     service[: len(active)] = [tickets[i].duration for i in active]
-    transit = dur + service[:, None]
+    # Driving time per vehicle: one matrix per distinct speed factor, shared by its vehicles.
+    veh_dur: list[IntArray] = [np.zeros((0, 0), dtype=np.int64)] * len(vehicles)
+    veh_transit: list[IntArray] = list(veh_dur)
+    for full, cols in duration_groups(problem, veh_tech):
+        sub = full[np.ix_(node_loc, node_loc)]
+        with_service = sub + service[:, None]
+        for v in cols:
+            veh_dur[v], veh_transit[v] = sub, with_service
+    transits = list({id(t): t for t in veh_transit}.values())
+    # The slowest matrix bounds horizons and penalties.
+    transit = max(transits, key=lambda t: int(t.max(initial=0)), default=service[:, None])
 
     starts = [depot_node[int(table.start[v.technician])] for v in vehicles]
     ends = [depot_node[int(table.end[v.technician])] for v in vehicles]
@@ -140,21 +154,24 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     horizon = latest - offset + int(transit.max(initial=0)) + 1
 
     # Time: travel + service of the node left; slack = waiting and breaks.
-    time_cb = routing.RegisterTransitMatrix(transit.tolist())
-    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    time_cbs = _register_per_vehicle(routing, veh_transit)
+    if len(set(time_cbs)) <= 1:
+        routing.AddDimension(time_cbs[0] if time_cbs else 0, horizon, horizon, False, "time")
+    else:
+        routing.AddDimensionWithVehicleTransits(time_cbs, horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
 
     # Arc costs per distinct (cost/hour, cost/km) pair; slack (waiting) priced at cost/hour.
-    classes: dict[tuple[float, float], int] = {}
+    classes: dict[tuple[float, float, int], int] = {}
     for v, veh in enumerate(vehicles):
         tech = techs[veh.technician]
-        key = (tech.cost_per_hour, tech.cost_per_km)
+        key = (tech.cost_per_hour, tech.cost_per_km, id(veh_transit[v]))
         if key not in classes:
-            if key == (0.0, 0.0):
-                cost = transit + dist  # no prices given: minimise time and distance
+            if key[:2] == (0.0, 0.0):
+                cost = veh_transit[v] + dist  # no prices given: minimise time and distance
             else:
                 cost = np.rint(
-                    transit * (tech.cost_per_hour * COST_SCALE / 3600.0)
+                    veh_transit[v] * (tech.cost_per_hour * COST_SCALE / 3600.0)
                     + dist * (tech.cost_per_km * COST_SCALE / 1000.0)
                 ).astype(np.int64)
             if prior.resequence is not None:
@@ -256,9 +273,9 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
 
     _add_amount_dimensions(problem, routing, elig, active, n_nodes)
     _add_max_jobs(problem, routing, len(active), n_nodes)
-    _add_route_limit(problem, routing, dur, "max_travel_time", elig)
-    _add_route_limit(problem, routing, transit, "max_busy_time", elig)
-    _add_route_limit(problem, routing, dist, "max_distance", elig)
+    _add_route_limit(problem, routing, veh_dur, "max_travel_time", elig)
+    _add_route_limit(problem, routing, veh_transit, "max_busy_time", elig)
+    _add_route_limit(problem, routing, [dist] * len(vehicles), "max_distance", elig)
     _add_assignment_costs(problem, routing, active, n_nodes, prior)
 
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
@@ -309,10 +326,24 @@ def _add_max_jobs(
     )
 
 
+def _register_per_vehicle(routing: pywrapcp.RoutingModel, matrices: list[IntArray]) -> list[int]:
+    """Register each distinct matrix once; the callback index of every vehicle's matrix."""
+    registered: dict[int, int] = {}
+    for m in matrices:
+        if id(m) not in registered:
+            registered[id(m)] = routing.RegisterTransitMatrix(m.tolist())
+    return [registered[id(m)] for m in matrices]
+
+
 def _add_route_limit(
-    problem: Problem, routing: pywrapcp.RoutingModel, matrix: IntArray, attr: str, elig: Eligibility
+    problem: Problem,
+    routing: pywrapcp.RoutingModel,
+    matrices: list[IntArray],
+    attr: str,
+    elig: Eligibility,
 ) -> None:
-    """A per-shift cap on summed travel time or distance, as a dimension over the matrix.
+    """A per-shift cap on summed travel time or distance, as a dimension over each vehicle's
+    matrix (vehicles with equal matrices share one callback).
 
     Unusable shifts (see :class:`Eligibility`) get no cap, so their empty route stays feasible.
     """
@@ -324,11 +355,13 @@ def _add_route_limit(
     ]
     if all(lim is None for lim in limits):
         return
-    total = int(matrix.max(initial=0)) * (len(matrix) + 1)
-    cb = routing.RegisterTransitMatrix(matrix.tolist())
-    routing.AddDimensionWithVehicleCapacity(
-        cb, 0, [total if lim is None else int(lim) for lim in limits], True, attr
-    )
+    total = max(int(m.max(initial=0)) * (len(m) + 1) for m in matrices)
+    caps = [total if lim is None else int(lim) for lim in limits]
+    cbs = _register_per_vehicle(routing, matrices)
+    if len(set(cbs)) == 1:
+        routing.AddDimensionWithVehicleCapacity(cbs[0], 0, caps, True, attr)
+    else:
+        routing.AddDimensionWithVehicleTransitAndCapacity(cbs, 0, caps, True, attr)
 
 
 def _add_assignment_costs(
@@ -524,6 +557,7 @@ def _extract(
     served: set[int] = set()
     for v, veh in enumerate(problem.vehicles):
         tech = problem.technicians[veh.technician]
+        durations = problem.technician_durations[veh.technician]
         placed = []
         for break_id, interval in model.breaks[v]:
             if not solution.PerformedValue(interval):  # type: ignore[attr-defined]
@@ -541,7 +575,7 @@ def _extract(
             served.add(i)
             row = int(table.ticket[i])
             start = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
-            travel = int(mats.duration[prev_row, row])
+            travel = int(durations[prev_row, row])
             in_gap = [(s, e) for s, e, _ in placed if prev_end <= s < start]
             arrival = drive(prev_end, travel, in_gap)
             paused = sum(max(0, min(e, start) - max(s, arrival)) for s, e in in_gap)
@@ -562,7 +596,7 @@ def _extract(
         end_row = int(table.end[veh.technician])
         if not visits:
             route_end = route_start = max(route_start, tech.shifts[veh.shift].start)
-            route_end = route_start + int(mats.duration[prev_row, end_row])
+            route_end = route_start + int(durations[prev_row, end_row])
         after_of = [sum(1 for vis in visits if vis.end <= s) for s, _, _ in placed]
         routes.append(
             Route(
@@ -577,7 +611,7 @@ def _extract(
                 )
                 if visits
                 else (),
-                return_travel_time=int(mats.duration[prev_row, end_row]),
+                return_travel_time=int(durations[prev_row, end_row]),
                 return_distance=int(mats.distance[prev_row, end_row]),
             )
         )
