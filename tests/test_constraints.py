@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dispatchopt import (
     Break,
     Location,
@@ -401,3 +403,54 @@ def test_speed_factor_decides_who_makes_the_window() -> None:
     slow = p.evolve(technicians=(tech("normal"), tech("quick")))
     r = solve_valid(slow)
     assert [u.reason for u in r.unassigned] == ["unreachable"]
+
+
+def test_open_end_route_ends_at_the_last_ticket() -> None:
+    """With open_end the route is done when the last job is: no drive home is planned."""
+    t = Technician(id="A", start=Location(index=0), shifts=(Shift(start=8 * H, end=17 * H),))
+    p = make_problem([replace(t, open_end=True)], [ticket("T1", 5), ticket("T2", 9)])
+    r = solve_valid(p)
+    (route,) = r.routes
+    assert route.return_travel_time == 0 and route.return_distance == 0
+    assert route.end == route.visits[-1].end
+    assert [v.ticket_id for v in route.visits] == ["T1", "T2"]  # outwards, never back
+
+
+def test_open_start_route_begins_at_the_first_ticket() -> None:
+    """With open_start there is no drive to the first job, and the shift start bounds it."""
+    t = Technician(
+        id="A", shifts=(Shift(start=8 * H, end=17 * H),), end=Location(index=0), open_start=True
+    )
+    p = make_problem([t], [ticket("T1", 9), ticket("T2", 5)])
+    r = solve_valid(p)
+    (route,) = r.routes
+    first = route.visits[0]
+    assert (first.travel_time, first.distance) == (0, 0)
+    assert route.start == first.arrival == 8 * H
+    assert [v.ticket_id for v in route.visits] == ["T1", "T2"]  # inwards, towards the end
+
+
+def test_open_start_makes_a_far_technician_cheapest() -> None:
+    """A far technician whose start is open reaches the job for free; the near one pays 30 min."""
+    near = tech("near", home=3, cost_per_hour=60.0)
+    far = Technician(
+        id="far",
+        shifts=(Shift(start=8 * H, end=17 * H),),
+        open_start=True,
+        open_end=True,
+        cost_per_hour=60.0,
+    )
+    p = make_problem([near, far], [ticket("T1", 0)])
+    assert assignee(solve_valid(p), "T1") == "far"
+
+
+def test_unused_shift_needs_no_room_for_its_break() -> None:
+    """A shift that can only just drive home (90 of 100 min) has no room for its 15-min break;
+    left unused it must not make the plan infeasible (its break is only due if it works)."""
+    lunch = Break(start=8 * H, end=9 * H + 40 * MIN, duration=15 * MIN)
+    tight = replace(
+        tech("tight", start=8 * H, end=9 * H + 40 * MIN, breaks=(lunch,)), end=Location(index=9)
+    )
+    p = make_problem([tight, tech("B")], [ticket("T1", 1)])
+    r = solve_valid(p)
+    assert assignee(r, "T1") == "B"

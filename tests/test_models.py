@@ -18,6 +18,7 @@ from dispatchopt import (
     Problem,
     Shift,
     SolveParams,
+    Technician,
     Ticket,
     TimeWindow,
 )
@@ -92,6 +93,14 @@ from tests.conftest import ORIGIN, H, make_problem, tech, ticket
         (
             lambda: tech("A", speed_factor=0),
             "technician 'A': speed_factor must be a number in (0, 5], got 0",
+        ),
+        (
+            lambda: Technician(id="A", shifts=(Shift(start=0, end=H),)),
+            "technician 'A': start is missing (give a location, or open_start)",
+        ),
+        (
+            lambda: Technician(id="A", shifts=(Shift(start=0, end=H),), open_start=True),
+            "technician 'A': end is missing (the start is open; give an end)",
         ),
         (lambda: tech("A", max_jobs=-1), "technician 'A': max_jobs must be an integer >= 0"),
         (

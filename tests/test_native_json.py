@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -161,3 +162,16 @@ def test_break_with_several_windows_round_trips() -> None:
     assert len(brk["time_windows"]) == 2 and "start" not in brk
     back, _ = problem_from_dict(doc)
     assert back.technicians == p.technicians
+
+
+def test_open_routes_and_speed_factor_round_trip() -> None:
+    """open_start / open_end (with or without locations) and speed_factor survive JSON."""
+    open_both = replace(tech("A", speed_factor=1.25), start=None, open_start=True, open_end=True)
+    open_end = replace(tech("B", home=4), open_end=True)
+    p = make_problem([open_both, open_end], [ticket("T", 3)])
+    doc = json.loads(json.dumps(problem_to_dict(p)))
+    assert doc["technicians"][0]["open_start"] is True and "start" not in doc["technicians"][0]
+    back, _ = problem_from_dict(doc)
+    assert back.technicians == p.technicians
+    result = solve(back, SolveParams(time_limit=1))
+    assert validate(back, result) == []

@@ -83,6 +83,8 @@ def problems(draw: st.DrawFn) -> Problem:
                 max_distance=draw(st.none() | st.integers(0, 20).map(lambda k: k * 1000)),
                 max_overtime=draw(st.sampled_from([0, 0, H])),
                 speed_factor=draw(st.sampled_from([1.0, 1.0, 0.7, 1.3])),
+                open_start=draw(st.integers(0, 4)) == 0,
+                open_end=draw(st.integers(0, 4)) == 0,
                 overtime_cost_per_hour=draw(st.sampled_from([0.0, 40.0])),
                 cost_per_hour=draw(st.sampled_from([0.0, 30.0])),
                 cost_per_km=draw(st.sampled_from([0.0, 0.5])),

@@ -24,7 +24,7 @@ def _check_output(out: dict[str, Any], job_ids: set[int]) -> None:
     assert sorted(seen) == sorted(job_ids)
     for route in out["routes"]:
         steps = route["steps"]
-        assert steps[0]["type"] == "start" and steps[-1]["type"] == "end"
+        assert steps[0]["type"] in {"start", "job"} and steps[-1]["type"] in {"end", "job"}
         arrivals = [s["arrival"] for s in steps]
         assert arrivals == sorted(arrivals)
         assert [s["duration"] for s in steps] == sorted(s["duration"] for s in steps)
@@ -208,3 +208,38 @@ def test_speed_factor_scales_one_vehicles_durations() -> None:
     out = result_to_vroom(result, problem)
     by_vehicle = {r["vehicle"]: r for r in out["routes"]}
     assert by_vehicle[1]["duration"] == 1000 and by_vehicle[2]["duration"] == 2000
+
+
+def test_open_routes() -> None:
+    """A vehicle without end finishes at its last job; one without start begins at its first.
+    The output has no end (start) step for them, as VROOM's."""
+    durations = [[abs(i - j) * 100 for j in range(4)] for i in range(4)]
+    doc = {
+        "vehicles": [
+            {"id": 1, "start_index": 0, "skills": [1]},
+            {"id": 2, "end_index": 0, "skills": [2]},
+        ],
+        "jobs": [
+            {"id": 1, "location_index": 2, "skills": [1]},
+            {"id": 2, "location_index": 3, "skills": [1]},
+            {"id": 3, "location_index": 3, "skills": [2]},
+        ],
+        "matrices": {"car": {"durations": durations}},
+    }
+    problem, _ = vroom_to_problem(doc)
+    assert problem.technicians[0].open_end and problem.technicians[1].open_start
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    out = result_to_vroom(result, problem)
+    _check_output(out, {1, 2, 3})
+    by_vehicle = {r["vehicle"]: r for r in out["routes"]}
+    assert [s["type"] for s in by_vehicle[1]["steps"]] == ["start", "job", "job"]
+    assert by_vehicle[1]["duration"] == 300  # 0 -> 2 -> 3, no way back
+    assert [s["type"] for s in by_vehicle[2]["steps"]] == ["job", "end"]
+    assert by_vehicle[2]["duration"] == 300  # from job 3 at index 3 to the end at 0
+
+
+def test_vehicle_with_neither_start_nor_end_is_refused() -> None:
+    doc = {"vehicles": [{"id": 4}], "jobs": [{"id": 1, "location": [2.3, 48.7]}]}
+    with pytest.raises(InputError, match=re.escape("vehicles[0] id 4: needs a start or an end")):
+        vroom_to_problem(doc)

@@ -115,6 +115,14 @@ class _Reader:
 
         return self.convert(key, conv, frozenset())
 
+    def flag(self, key: str) -> bool:
+        def conv(v: object) -> bool:
+            if not isinstance(v, bool):
+                raise ValueError(f"must be true or false, got {v!r}")
+            return v
+
+        return self.convert(key, conv, False)
+
     def location(self, key: str) -> Location:
         return self.convert(key, _location, None) or _location(self.require(key))
 
@@ -184,6 +192,8 @@ _TECH_FIELDS = {
     "max_distance",
     "max_overtime",
     "speed_factor",
+    "open_start",
+    "open_end",
     "overtime_cost_per_hour",
     "cost_per_hour",
     "cost_per_km",
@@ -273,7 +283,7 @@ def _technician(data: object, i: int, origin: datetime) -> Technician:
     try:
         return Technician(
             id=r.require("id"),
-            start=r.location("start"),
+            start=r.convert("start", _location, None),
             end=r.convert("end", _location, None),
             shifts=tuple(
                 _shift(s, f"{record} shifts[{k}]", origin) for k, s in enumerate(shifts_raw)
@@ -288,6 +298,8 @@ def _technician(data: object, i: int, origin: datetime) -> Technician:
             max_distance=r.integer("max_distance"),
             max_overtime=r.duration("max_overtime", 0) or 0,
             speed_factor=r.number("speed_factor", 1.0),
+            open_start=r.flag("open_start"),
+            open_end=r.flag("open_end"),
             overtime_cost_per_hour=r.number("overtime_cost_per_hour", 0.0),
             cost_per_hour=r.number("cost_per_hour", 0.0),
             cost_per_km=r.number("cost_per_km", 0.0),
@@ -413,8 +425,12 @@ def problem_to_dict(problem: Problem, options: SolveParams | None = None) -> dic
             drop_empty(
                 {
                     "id": t.id,
-                    "start": _location_dict(t.start),
-                    "end": None if t.end_location == t.start else _location_dict(t.end_location),
+                    "start": None if t.start is None else _location_dict(t.start),
+                    "end": None
+                    if t.end is None or (t.end == t.start and not t.open_end)
+                    else _location_dict(t.end),
+                    "open_start": t.open_start or None,
+                    "open_end": t.open_end or None,
                     "shifts": [
                         drop_empty(
                             {

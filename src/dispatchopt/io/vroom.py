@@ -15,12 +15,15 @@ Mapping (VROOM API -> dispatchopt):
 - vehicle ``time_window`` -> one shift (none: an unbounded day); ``breaks`` -> breaks (each
   of a break's ``time_windows`` bounds its start, so ``[s, e]`` becomes ``[s, e + service]``);
   ``max_tasks`` -> ``max_jobs``; ``costs.fixed/per_hour/per_km`` -> fixed cost, cost per
-  working hour, cost per km.
+  working hour, cost per km;
+- ``max_travel_time`` and ``max_distance`` -> the same technician limits;
+- vehicles without ``start`` (or ``end``) -> open routes (``open_start`` / ``open_end``): the
+  route begins at its first job (ends at its last), and the output has no ``start`` (``end``)
+  step, as VROOM's;
+- ``speed_factor`` -> the technician's ``speed_factor`` (durations divided by it and rounded
+  to whole seconds; VROOM rounds in hundredths, so times can differ by a second per leg).
 
-``max_travel_time`` and ``max_distance`` -> the same technician limits.
-
-Not supported (rejected with code 2 naming the field): ``shipments``, open routes (no
-``start`` or no ``end``), ``speed_factor`` other than 1, ``steps``.
+Not supported (rejected with code 2 naming the field): ``shipments``, vehicle ``steps``.
 """
 
 from __future__ import annotations
@@ -135,10 +138,10 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
         for key in _UNSUPPORTED_VEHICLE:
             if veh.get(key) is not None:
                 raise InputError(record, f"{key} is not supported yet")
-        if (veh.get("start") is None and veh.get("start_index") is None) or (
-            veh.get("end") is None and veh.get("end_index") is None
-        ):
-            raise InputError(record, "open routes (no start or no end) are not supported yet")
+        open_start = veh.get("start") is None and veh.get("start_index") is None
+        open_end = veh.get("end") is None and veh.get("end_index") is None
+        if open_start and open_end:
+            raise InputError(record, "needs a start or an end (or both)")
         window = veh.get("time_window") or [0, NO_END]
         breaks: list[Break] = []
         for b in veh.get("breaks") or []:
@@ -159,8 +162,10 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
             techs.append(
                 Technician(
                     id=str(veh["id"]),
-                    start=_location(veh, "start", record, has_matrix),
-                    end=_location(veh, "end", record, has_matrix),
+                    start=None if open_start else _location(veh, "start", record, has_matrix),
+                    end=None if open_end else _location(veh, "end", record, has_matrix),
+                    open_start=open_start,
+                    open_end=open_end,
                     shifts=(Shift(start=int(window[0]), end=int(window[1]), breaks=tuple(breaks)),),
                     skills=dict.fromkeys((str(s) for s in veh.get("skills") or []), 1),
                     capacity={str(d): int(q) for d, q in enumerate(veh.get("capacity") or [])},
@@ -211,19 +216,22 @@ def result_to_vroom(
                 if d.isdigit() and int(d) < len(load):
                     load[int(d)] += q
         travel = distance = 0
-        steps: list[dict[str, Any]] = [
-            {
-                "type": "start",
-                **loc(tech.start),
-                "arrival": route.start,
-                "duration": 0,
-                "distance": 0,
-                "setup": 0,
-                "service": 0,
-                "waiting_time": 0,
-                "load": list(load),
-            }
-        ]
+        steps: list[dict[str, Any]] = []
+        if not tech.open_start:
+            assert tech.start is not None
+            steps.append(
+                {
+                    "type": "start",
+                    **loc(tech.start),
+                    "arrival": route.start,
+                    "duration": 0,
+                    "distance": 0,
+                    "setup": 0,
+                    "service": 0,
+                    "waiting_time": 0,
+                    "load": list(load),
+                }
+            )
         events: list[Visit | PlacedBreak] = sorted(
             [*route.visits, *route.breaks], key=lambda e: e.start
         )
@@ -265,19 +273,21 @@ def result_to_vroom(
                 )
         travel += route.return_travel_time
         distance += route.return_distance
-        steps.append(
-            {
-                "type": "end",
-                **loc(tech.end_location),
-                "arrival": route.end,
-                "duration": travel,
-                "distance": distance,
-                "setup": 0,
-                "service": 0,
-                "waiting_time": 0,
-                "load": list(load),
-            }
-        )
+        if not tech.open_end:
+            assert tech.end is not None
+            steps.append(
+                {
+                    "type": "end",
+                    **loc(tech.end),
+                    "arrival": route.end,
+                    "duration": travel,
+                    "distance": distance,
+                    "setup": 0,
+                    "service": 0,
+                    "waiting_time": 0,
+                    "load": list(load),
+                }
+            )
         service = sum(tickets[v.ticket_id].duration for v in route.visits)
         waiting = sum(v.waiting for v in route.visits)
         priority = sum(int(tickets[v.ticket_id].priority) for v in route.visits)

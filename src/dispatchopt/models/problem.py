@@ -87,12 +87,16 @@ class Vehicle(NamedTuple):
 
 
 class LocationTable(NamedTuple):
-    """Distinct locations of a problem and which record sits where (indices into ``locations``)."""
+    """Distinct locations of a problem and which record sits where (rows of the travel
+    matrices: indices into ``locations``, or ``free``)."""
 
     locations: tuple[Location, ...]
     ticket: npt.NDArray[np.int64]
     start: npt.NDArray[np.int64]
     end: npt.NDArray[np.int64]
+    free: int | None = None
+    """Row of the open routes' virtual start / end (``len(locations)``): travel to and from
+    it takes no time and no distance. ``None`` when no technician has an open route."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,7 +141,12 @@ class Problem:
                     f"id is already used by technicians[{tech_ids[tech.id]}]",
                 )
             tech_ids[tech.id] = i
-            for name, loc in (("start", tech.start), ("end", tech.end_location)):
+            for name, loc, is_open in (
+                ("start", tech.start, tech.open_start),
+                ("end", tech.end_location, tech.open_end),
+            ):
+                if is_open or loc is None:
+                    continue  # not used for travel
                 why = self.travel.check_location(loc)
                 if why:
                     raise InputError(f"technicians[{i}] {tech.id!r}", f"{name} location {why}")
@@ -202,15 +211,31 @@ class Problem:
         def row(loc: Location) -> int:
             return rows.setdefault(loc, len(rows))
 
+        techs = self.technicians
         ticket = np.array([row(t.location) for t in self.tickets], dtype=np.int64)
-        start = np.array([row(t.start) for t in self.technicians], dtype=np.int64)
-        end = np.array([row(t.end_location) for t in self.technicians], dtype=np.int64)
-        return LocationTable(tuple(rows), ticket, start, end)
+        start = [None if t.open_start or t.start is None else row(t.start) for t in techs]
+        end = [None if t.open_end or t.end is None else row(t.end) for t in techs]
+        free = len(rows) if any(t.open_start or t.open_end for t in techs) else None
+        return LocationTable(
+            tuple(rows),
+            ticket,
+            np.array([free if r is None else r for r in start], dtype=np.int64),
+            np.array([free if r is None else r for r in end], dtype=np.int64),
+            free,
+        )
 
     @cached_property
     def travel_matrices(self) -> TravelMatrices:
-        """Travel matrices over ``location_table.locations`` (computed once)."""
-        return self.travel.matrices(self.location_table.locations)
+        """Travel matrices over the location table's rows (computed once); the open routes'
+        ``free`` row, if any, is all zeros."""
+        table = self.location_table
+        mats = self.travel.matrices(table.locations)
+        if table.free is None:
+            return mats
+        return TravelMatrices(
+            duration=np.pad(mats.duration, ((0, 1), (0, 1))),
+            distance=np.pad(mats.distance, ((0, 1), (0, 1))),
+        )
 
     @cached_property
     def technician_durations(self) -> tuple[npt.NDArray[np.int64], ...]:
@@ -231,6 +256,7 @@ class Problem:
         new = replace(self, **changes)
         if new.travel is self.travel and (
             new.location_table.locations == self.location_table.locations
+            and new.location_table.free == self.location_table.free
         ):
             new.__dict__["travel_matrices"] = self.travel_matrices
         return new

@@ -158,9 +158,9 @@ class Technician:
     id
         The technician id used by the host system.
     start
-        Where each shift starts (home or depot).
+        Where each shift starts (home or depot). May be left out when ``open_start``.
     end
-        Where each shift ends; defaults to ``start``.
+        Where each shift ends; defaults to ``start`` (unless ``open_end``).
     shifts
         Working periods; a multi-day horizon is a list of shifts, each planned as one route.
     skills
@@ -189,11 +189,17 @@ class Technician:
     overtime_cost_per_hour, cost_per_hour, cost_per_km, fixed_cost
         Costs in currency units: per hour of overtime, per hour worked (departure to
         return), per km driven, and per shift used.
+    open_start, open_end
+        Open routes (VROOM's vehicles without ``start`` / ``end``): the route begins at its
+        first ticket (driving there is neither planned nor paid, and the shift's start bounds
+        the arrival there) and / or ends when its last ticket is done (no drive home; shift
+        end and overtime bound that moment). ``start`` / ``end``, if given, are then ignored
+        for travel.
     """
 
     id: str
-    start: Location
     shifts: tuple[Shift, ...]
+    start: Location | None = None
     end: Location | None = None
     skills: Mapping[str, int] = field(default_factory=FrozenDict)
     stock: Mapping[str, int] = field(default_factory=FrozenDict)
@@ -209,15 +215,26 @@ class Technician:
     cost_per_hour: float = 0.0
     cost_per_km: float = 0.0
     fixed_cost: float = 0.0
+    open_start: bool = False
+    open_end: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InputError("technician", f"id must be a non-empty string, got {self.id!r}")
         record = f"technician {self.id!r}"
-        if not isinstance(self.start, Location):
+        for name in ("open_start", "open_end"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(record, f"{name} must be true or false")
+        if self.start is None:
+            if not self.open_start:
+                raise InputError(record, "start is missing (give a location, or open_start)")
+        elif not isinstance(self.start, Location):
             raise InputError(record, "start must be a Location")
         if self.end is None:
-            object.__setattr__(self, "end", self.start)
+            if self.start is None and not self.open_end:
+                raise InputError(record, "end is missing (the start is open; give an end)")
+            if not self.open_end:
+                object.__setattr__(self, "end", self.start)
         elif not isinstance(self.end, Location):
             raise InputError(record, "end must be a Location")
         shifts = tuple(self.shifts)
@@ -290,7 +307,7 @@ class Technician:
         return self.shifts[shift_index].end + self.overtime(shift_index)
 
     @property
-    def end_location(self) -> Location:
-        """Where shifts end (``end``, which defaults to ``start``)."""
-        assert self.end is not None
+    def end_location(self) -> Location | None:
+        """Where shifts end (``end``, which defaults to ``start``); ``None`` only for an open
+        end given without a location."""
         return self.end

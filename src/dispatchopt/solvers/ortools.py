@@ -209,10 +209,13 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
             )
         if tech.max_working_time is not None:
             time_dim.SetSpanUpperBoundForVehicle(tech.max_working_time, v)
-        # One interval per break window; a break with several windows takes exactly one.
+        # One interval per break window; a break with several windows takes exactly one. When
+        # the empty route could not also make room for the breaks, they are taken only if the
+        # shift is used (optional intervals are slower to search, so only then).
         placed_breaks: list[tuple[str, object]] = []
+        used = None if _breaks_fit_empty_route(problem, v) else routing.ActiveVehicleVar(v)
         for k, b in enumerate(shift.breaks):
-            optional = len(b.windows) > 1
+            optional = len(b.windows) > 1 or used is not None
             alternatives = [
                 solver.FixedDurationIntervalVar(
                     s - offset, e - b.duration - offset, b.duration, optional, f"v{v}b{k}w{w}"
@@ -220,7 +223,8 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
                 for w, (s, e) in enumerate(b.windows)
             ]
             if optional:
-                solver.Add(solver.Sum([iv.PerformedExpr() for iv in alternatives]) == 1)
+                performed = solver.Sum([iv.PerformedExpr() for iv in alternatives])
+                solver.Add(performed == (1 if used is None else used))
             placed_breaks += [(b.id, iv) for iv in alternatives]
         if placed_breaks:
             time_dim.SetBreakIntervalsOfVehicle([iv for _, iv in placed_breaks], v, visit_transits)
@@ -324,6 +328,26 @@ def _add_max_jobs(
     routing.AddDimensionWithVehicleCapacity(
         cb, 0, [n_active if lim is None else lim for lim in limits], True, "max_tasks"
     )
+
+
+def _breaks_fit_empty_route(problem: Problem, v: int) -> bool:
+    """Whether shift ``v`` left empty (leave at its start, drive straight to its end) can still
+    take all its breaks after returning: then mandatory break intervals cannot make it
+    infeasible."""
+    veh = problem.vehicles[v]
+    tech = problem.technicians[veh.technician]
+    shift = tech.shifts[veh.shift]
+    table = problem.location_table
+    direct = problem.technician_durations[veh.technician][
+        table.start[veh.technician], table.end[veh.technician]
+    ]
+    t = shift.start + int(direct)
+    for brk in sorted(shift.breaks, key=lambda b: b.earliest):
+        start = brk.fit(t)
+        if start is None:
+            return False
+        t = start + brk.duration
+    return t <= tech.latest_end(veh.shift)
 
 
 def _register_per_vehicle(routing: pywrapcp.RoutingModel, matrices: list[IntArray]) -> list[int]:
