@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
 from dispatchopt import validate
+from dispatchopt.cli import main
 from dispatchopt.io.vrplib import parse_vrplib, read_solution, read_vrplib
 from dispatchopt.plan import time_routes
 
@@ -96,3 +98,26 @@ def test_tiny_instance_truncates_to_one_decimal(tmp_path: Path) -> None:
     )
     inst = read_vrplib(f)
     assert inst.problem.travel_matrices.distance.tolist() == [[0, 14], [14, 0]]
+
+
+def test_vroom_output_of_an_instance_is_in_its_own_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`solve tiny.vrp --output-format vroom` reports distances and times unscaled: the
+    (0,0)-(1,1)-(0,0) route is 2.8 long, service 5 and window start 10 as in the file."""
+    f = tmp_path / "tiny.vrp"
+    f.write_text(
+        "NAME : tiny\nDIMENSION : 2\nVEHICLES : 1\nCAPACITY : 10\nSERVICE_TIME : 5\n"
+        "NODE_COORD_SECTION\n1 0 0\n2 1 1\nDEMAND_SECTION\n1 0\n2 1\n"
+        "TIME_WINDOW_SECTION\n1 0 100\n2 10 100\nDEPOT_SECTION\n1\n-1\nEOF\n"
+    )
+    assert main(["solve", str(f), "--time-limit", "1", "--output-format", "vroom"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (route,) = out["routes"]
+    assert (
+        route["distance"] == pytest.approx(2.8) and out["summary"]["distance"] == route["distance"]
+    )
+    job = next(s for s in route["steps"] if s["type"] == "job")
+    assert job["service"] == 5 and job["location_index"] == 1
+    assert job["arrival"] + job["waiting_time"] == 10  # served at its window start
+    assert job["distance"] == pytest.approx(1.4)

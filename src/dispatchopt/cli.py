@@ -44,6 +44,7 @@ def _run_solve(
     args: argparse.Namespace,
     *,
     vroom_warnings: list[str] | None = None,
+    scale: int = 1,
 ) -> int:
     result = solve(problem, params)
     violations = validate(problem, result)
@@ -51,7 +52,7 @@ def _run_solve(
     if as_vroom:
         from dispatchopt.io.vroom import result_to_vroom
 
-        doc = result_to_vroom(result, problem, vroom_warnings)
+        doc = result_to_vroom(result, problem, vroom_warnings, scale=scale)
     else:
         doc = result_to_dict(result)
     if not args.quiet:
@@ -88,10 +89,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     fmt = args.format if args.format != "auto" else _detect_format(args.problem)
     warnings: list[str] | None = None
     options = None
+    scale = 1
     if fmt == "vrplib":
         from dispatchopt.io.vrplib import read_vrplib
 
-        problem = read_vrplib(args.problem).problem
+        instance = read_vrplib(args.problem)
+        problem, scale = instance.problem, instance.scale
     elif fmt == "vroom":
         from dispatchopt.io.vroom import vroom_error, vroom_to_problem
 
@@ -105,7 +108,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             raise
     else:
         problem, options = load_problem(args.problem)
-    return _run_solve(problem, _params(args, options), args, vroom_warnings=warnings)
+    return _run_solve(problem, _params(args, options), args, vroom_warnings=warnings, scale=scale)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

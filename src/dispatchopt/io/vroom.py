@@ -189,10 +189,28 @@ def _id(value: str) -> int | str:
     return int(value) if value.lstrip("-").isdigit() else value
 
 
+_TIME_KEYS = ("arrival", "duration", "setup", "service", "waiting_time", "distance", "cost")
+
+
+def _unscale(doc: dict[str, Any], scale: int) -> None:
+    """Divide times, durations and distances by ``scale`` in place (exact: an int when it
+    divides, else a float)."""
+    for key in _TIME_KEYS:
+        if isinstance(doc.get(key), int):
+            q, r = divmod(doc[key], scale)
+            doc[key] = q if r == 0 else doc[key] / scale
+
+
 def result_to_vroom(
-    result: Result, problem: Problem, warnings: list[str] | None = None
+    result: Result, problem: Problem, warnings: list[str] | None = None, *, scale: int = 1
 ) -> dict[str, Any]:
-    """Write ``result`` in VROOM's output shape (``code`` 0)."""
+    """Write ``result`` in VROOM's output shape (``code`` 0).
+
+    ``scale`` divides every time, duration and distance: a benchmark instance read with
+    :func:`~dispatchopt.io.vrplib.read_vrplib` is planned in tenths (the DIMACS convention), and
+    is written back in the instance's own units (``Instance.scale``); values that are not whole
+    come out with their one decimal instead of being rounded.
+    """
     tickets = {t.id: t for t in problem.tickets}
     techs = {t.id: t for t in problem.technicians}
 
@@ -336,6 +354,9 @@ def result_to_vroom(
         ],
         "routes": routes,
     }
+    if scale != 1:
+        for part in (out["summary"], *routes, *(s for r in routes for s in r["steps"])):
+            _unscale(part, scale)
     if warnings:
         out["warnings"] = warnings
     return out
