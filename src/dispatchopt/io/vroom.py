@@ -222,7 +222,7 @@ def result_to_vroom(
             out["location_index"] = location.index
         return out
 
-    routes = []
+    routes: list[dict[str, Any]] = []
     totals = {"service": 0, "duration": 0, "waiting_time": 0, "distance": 0, "priority": 0}
     for route in result.routes:
         if not route.visits:
@@ -355,7 +355,8 @@ def result_to_vroom(
         "routes": routes,
     }
     if scale != 1:
-        for part in (out["summary"], *routes, *(s for r in routes for s in r["steps"])):
+        all_steps = [s for r in routes for s in r["steps"]]
+        for part in (out["summary"], *routes, *all_steps):
             _unscale(part, scale)
     if warnings:
         out["warnings"] = warnings
