@@ -454,3 +454,26 @@ def test_unused_shift_needs_no_room_for_its_break() -> None:
     p = make_problem([tight, tech("B")], [ticket("T1", 1)])
     r = solve_valid(p)
     assert assignee(r, "T1") == "B"
+
+
+def test_delivery_before_pickup_when_the_van_is_full() -> None:
+    """Capacity 2: deliver 2 at place 8, collect 2 at place 2. Collecting first (the nearer
+    stop) would carry 4 at once, so the route must deliver first even though it drives more."""
+    p = make_problem(
+        [tech("A", capacity={"kg": 2})],
+        [ticket("drop", 8, load={"kg": 2}), ticket("collect", 2, pickup={"kg": 2})],
+    )
+    r = solve_valid(p)
+    (route,) = r.routes
+    assert [v.ticket_id for v in route.visits] == ["drop", "collect"]
+
+
+def test_pickup_alone_needs_room() -> None:
+    """A pickup bigger than every van is unassigned with the load reason."""
+    p = make_problem(
+        [tech("A", capacity={"kg": 2})],
+        [ticket("big", 3, pickup={"kg": 3}), ticket("ok", 3, pickup={"kg": 2})],
+    )
+    r = solve_valid(p)
+    assert [(u.ticket_id, u.reason) for u in r.unassigned] == [("big", "load")]
+    assert "pickup" in r.unassigned[0].message

@@ -165,13 +165,13 @@ def test_break_with_several_windows_round_trips() -> None:
 
 
 def test_open_routes_and_speed_factor_round_trip() -> None:
-    """open_start / open_end (with or without locations) and speed_factor survive JSON."""
+    """open_start / open_end (with or without locations), speed_factor, pickup survive JSON."""
     open_both = replace(tech("A", speed_factor=1.25), start=None, open_start=True, open_end=True)
     open_end = replace(tech("B", home=4), open_end=True)
-    p = make_problem([open_both, open_end], [ticket("T", 3)])
+    p = make_problem([open_both, open_end], [ticket("T", 3, load={"kg": 1}, pickup={"kg": 2})])
     doc = json.loads(json.dumps(problem_to_dict(p)))
     assert doc["technicians"][0]["open_start"] is True and "start" not in doc["technicians"][0]
     back, _ = problem_from_dict(doc)
-    assert back.technicians == p.technicians
+    assert back.technicians == p.technicians and back.tickets == p.tickets
     result = solve(back, SolveParams(time_limit=1))
     assert validate(back, result) == []

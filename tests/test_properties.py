@@ -121,6 +121,7 @@ def problems(draw: st.DrawFn) -> Problem:
                 skills=draw(amounts(SKILLS, 1, 2)),
                 parts=draw(amounts(PARTS, 1, 2)),
                 load=draw(st.dictionaries(st.just("kg"), st.integers(0, 30), max_size=1)),
+                pickup=draw(st.dictionaries(st.just("kg"), st.integers(0, 30), max_size=1)),
                 required_technicians=required,
                 excluded_technicians=excluded,
                 preferred_technicians=frozenset(draw(st.lists(st.sampled_from(ids), max_size=1))),

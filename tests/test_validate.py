@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from dispatchopt import Break, Problem, Result, Unassigned, validate
+from dispatchopt.plan import time_routes
 from tests.conftest import FAST, MIN, H, make_problem, solve_valid, tech, ticket
 
 
@@ -216,3 +217,15 @@ def test_speed_factor_is_recomputed(planned: tuple[Problem, Result]) -> None:
     slower = tuple(replace(t, speed_factor=0.5) if t.id == "A" else t for t in p.technicians)
     kinds = _kinds(p.evolve(technicians=slower), r)
     assert "travel" in kinds
+
+
+def test_peak_load_along_the_route_is_checked() -> None:
+    """Delivering 2 and collecting 2 fits a van of 2 only if the delivery comes first."""
+    p = make_problem(
+        [tech("A", capacity={"kg": 2})],
+        [ticket("drop", 8, load={"kg": 2}), ticket("collect", 2, pickup={"kg": 2})],
+    )
+    good = time_routes(p, [("A", 0, ["drop", "collect"])])
+    bad = time_routes(p, [("A", 0, ["collect", "drop"])])
+    assert "load" not in _kinds(p, good)
+    assert "load" in _kinds(p, bad)

@@ -243,3 +243,29 @@ def test_vehicle_with_neither_start_nor_end_is_refused() -> None:
     doc = {"vehicles": [{"id": 4}], "jobs": [{"id": 1, "location": [2.3, 48.7]}]}
     with pytest.raises(InputError, match=re.escape("vehicles[0] id 4: needs a start or an end")):
         vroom_to_problem(doc)
+
+
+def test_pickups_and_deliveries_share_the_van() -> None:
+    """Jobs with delivery and pickup: each step's load is what is on board, never above
+    capacity, and the route starts loaded with every delivery."""
+    durations = [[abs(i - j) * 100 for j in range(4)] for i in range(4)]
+    doc = {
+        "vehicles": [{"id": 1, "start_index": 0, "end_index": 0, "capacity": [3]}],
+        "jobs": [
+            {"id": 1, "location_index": 3, "delivery": [3]},
+            {"id": 2, "location_index": 1, "pickup": [2]},
+            {"id": 3, "location_index": 2, "delivery": [0], "pickup": [1]},
+        ],
+        "matrices": {"car": {"durations": durations}},
+    }
+    problem, _ = vroom_to_problem(doc)
+    assert problem.tickets[1].pickup == {"0": 2}
+    result = solve(problem, SolveParams(time_limit=2))
+    assert validate(problem, result) == []
+    out = result_to_vroom(result, problem)
+    _check_output(out, {1, 2, 3})
+    (route,) = out["routes"]
+    loads = [s["load"][0] for s in route["steps"]]
+    assert loads[0] == 3 and loads[-1] == 3 and max(loads) <= 3
+    order = [s["id"] for s in route["steps"] if s["type"] == "job"]
+    assert order.index(1) < order.index(2)  # deliver the 3 before collecting the 2

@@ -152,6 +152,7 @@ def compute_eligibility(problem: Problem) -> Eligibility:
         ("skills", "skills", "skill", "skills"),
         ("parts", "stock", "part", "parts"),
         ("load", "capacity", "load", "load"),
+        ("pickup", "capacity", "capacity for a pickup of", "load"),
     ):
         names = names_of(attr, tech_attr=tech_attr)
         need = _amount_matrix(names, [getattr(t, attr) for t in tickets])

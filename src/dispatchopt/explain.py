@@ -19,7 +19,7 @@ from dispatchopt.errors import InputError
 from dispatchopt.insertion import Candidate, Rejection, insertion_candidates
 from dispatchopt.models.problem import Problem
 from dispatchopt.models.technician import Technician
-from dispatchopt.models.ticket import TimeWindow
+from dispatchopt.models.ticket import TimeWindow, peak_load
 from dispatchopt.result import Result
 from dispatchopt.timefmt import fmt_clock, fmt_duration
 
@@ -242,7 +242,7 @@ def _vehicle_fix(
     tid, k = tech.id, rejection.shift_index
     shift = tech.shifts[k]
     big_stock = {key: _BIG for key in {*tech.stock, *ticket.parts}}
-    big_cap = {key: _BIG for key in {*tech.capacity, *ticket.load}}
+    big_cap = {key: _BIG for key in {*tech.capacity, *ticket.load, *ticket.pickup}}
     rules = {
         "required_technicians": ticket.required_technicians | {tid}
         if ticket.required_technicians
@@ -307,10 +307,14 @@ def _vehicle_fix(
             )
             size += (value - limit) / scale
     index = problem.ticket_index
-    for attr, have_attr, verb in (("parts", "stock", "carried"), ("load", "capacity", "loaded")):
-        used: Counter[str] = Counter()
-        for visit in route.visits:
-            used.update(getattr(problem.tickets[index[visit.ticket_id]], attr))
+    served = [problem.tickets[index[visit.ticket_id]] for visit in route.visits]
+    stock_used: Counter[str] = Counter()
+    for t in served:
+        stock_used.update(t.parts)
+    for used, have_attr, verb in (
+        (stock_used, "stock", "carried"),
+        (Counter(peak_load(served)), "capacity", "loaded"),
+    ):
         have = getattr(tech, have_attr)
         short = {key: q - have.get(key, 0) for key, q in used.items() if q > have.get(key, 0)}
         if short:

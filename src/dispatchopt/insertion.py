@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from dispatchopt.errors import InputError
 from dispatchopt.models.problem import Problem, Vehicle
 from dispatchopt.models.technician import Break
-from dispatchopt.models.ticket import Ticket, TimeWindow
+from dispatchopt.models.ticket import Ticket, TimeWindow, peak_load
 from dispatchopt.result import (
     PlacedBreak,
     Result,
@@ -169,11 +169,14 @@ def time_route(
     dist = problem.travel_matrices.distance
     if tech.max_jobs is not None and len(sequence) > tech.max_jobs:
         raise RouteInfeasible("max_tasks", f"{tech.id} already has {tech.max_jobs} jobs (max_jobs)")
-    for attr, have_attr, reason in (("parts", "stock", "parts"), ("load", "capacity", "load")):
-        need: Counter[str] = Counter()
-        for i in sequence:
-            need.update(getattr(tickets[i], attr))
-        have = getattr(tech, have_attr)
+    stock_need: Counter[str] = Counter()
+    for i in sequence:
+        stock_need.update(tickets[i].parts)
+    load_need = peak_load(tickets[i] for i in sequence)
+    for need, have, reason in (
+        (stock_need, tech.stock, "parts"),
+        (load_need, tech.capacity, "load"),
+    ):
         for key, qty in need.items():
             if qty > have.get(key, 0):
                 raise RouteInfeasible(

@@ -320,11 +320,23 @@ def _check_route(problem: Problem, route: Route, tech_pos: int) -> list[Violatio
             )
         if tid in ticket.excluded_technicians:
             add("technician", f"{ticket.id} excludes this technician", ticket.id)
-    for attr, tech_attr, kind in (("parts", "stock", "parts"), ("load", "capacity", "load")):
-        used: dict[str, int] = {}
-        for ticket in tickets:
-            for key, qty in getattr(ticket, attr).items():
-                used[key] = used.get(key, 0) + qty
+    # Stock is used up along the route; the load on board starts with every delivery, then each
+    # stop drops its load and adds its pickup: the peak must fit.
+    stock_used: dict[str, int] = {}
+    onboard: dict[str, int] = {}
+    for ticket in tickets:
+        for key, qty in ticket.parts.items():
+            stock_used[key] = stock_used.get(key, 0) + qty
+        for key, qty in ticket.load.items():
+            onboard[key] = onboard.get(key, 0) + qty
+    peak = dict(onboard)
+    for ticket in tickets:
+        for key, qty in ticket.load.items():
+            onboard[key] -= qty
+        for key, qty in ticket.pickup.items():
+            onboard[key] = onboard.get(key, 0) + qty
+            peak[key] = max(peak.get(key, 0), onboard[key])
+    for used, tech_attr, kind in ((stock_used, "stock", "parts"), (peak, "capacity", "load")):
         for key, qty in used.items():
             have = getattr(tech, tech_attr).get(key, 0)
             if qty > have:

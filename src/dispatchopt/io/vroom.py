@@ -7,9 +7,10 @@ Mapping (VROOM API -> dispatchopt):
   travel comes from coordinates with :class:`HaversineTravel` and the output says so in
   ``warnings``;
 - job ``service`` + ``setup`` -> ticket duration (setup is always counted);
-- ``delivery`` (or ``pickup``, or legacy ``amount``) -> ``load``; vehicle ``capacity`` ->
-  ``capacity``; dimensions are named ``"0"``, ``"1"``, ... (mixing pickups and deliveries in one
-  problem is rejected);
+- ``delivery`` (or legacy ``amount``) -> ``load``, ``pickup`` -> ``pickup``; vehicle
+  ``capacity`` -> ``capacity``; dimensions are named ``"0"``, ``"1"``, ...; the load on board
+  (all deliveries at the start, then each job drops its delivery and adds its pickup) must fit
+  at every step, as in VROOM, and each step's ``load`` reports it;
 - ``skills`` integers -> skills of level 1 (VROOM's subset rule);
 - ``priority`` 0-100 -> LOW (0), NORMAL (1-33), HIGH (34-66), URGENT (67-99), CRITICAL (100);
 - vehicle ``time_window`` -> one shift (none: an unbounded day); ``breaks`` -> breaks (each
@@ -73,11 +74,17 @@ def _location(item: Mapping[str, Any], key: str, record: str, has_matrix: bool) 
     return Location(lat=float(coords[1]), lon=float(coords[0]))
 
 
-def _amount(job: Mapping[str, Any]) -> list[int] | None:
-    for key in ("delivery", "pickup", "amount"):
-        if job.get(key) is not None:
-            return [int(x) for x in job[key]]
-    return None
+def _amounts(job: Mapping[str, Any], record: str) -> tuple[dict[str, int], dict[str, int]]:
+    """``delivery`` (or legacy ``amount``) and ``pickup`` as named dimensions ``"0"``, ..."""
+    out = []
+    for keys in (("delivery", "amount"), ("pickup",)):
+        values: object = next((job[k] for k in keys if job.get(k) is not None), [])
+        if not isinstance(values, list) or not all(
+            isinstance(q, int) and not isinstance(q, bool) and q >= 0 for q in values
+        ):
+            raise InputError(record, f"{keys[0]} must be a list of integers >= 0")
+        out.append({str(d): q for d, q in enumerate(values) if q})
+    return out[0], out[1]
 
 
 def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
@@ -104,9 +111,6 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
         )
     has_matrix = isinstance(travel, MatrixTravel)
     jobs, vehicles = doc.get("jobs") or [], doc.get("vehicles") or []
-    kinds = {k for j in jobs for k in ("delivery", "pickup") if j.get(k) and any(j[k])}
-    if len(kinds) > 1:
-        raise InputError("vroom problem", "mixing pickup and delivery amounts is not supported yet")
     tickets = []
     for n, job in enumerate(jobs):
         record = f"jobs[{n}]" + (f" id {job.get('id')}" if isinstance(job, Mapping) else "")
@@ -115,7 +119,7 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
         windows = tuple(
             TimeWindow(start=int(s), end=int(e)) for s, e in job.get("time_windows") or []
         )
-        amount = _amount(job)
+        delivery, pickup = _amounts(job, record)
         try:
             tickets.append(
                 Ticket(
@@ -125,7 +129,8 @@ def vroom_to_problem(doc: Mapping[str, Any]) -> tuple[Problem, list[str]]:
                     time_windows=windows,
                     priority=_priority(job.get("priority", 0), record),
                     skills=dict.fromkeys((str(s) for s in job.get("skills") or []), 1),
-                    load={str(d): q for d, q in enumerate(amount or [])},
+                    load=delivery,
+                    pickup=pickup,
                 )
             )
         except InputError as exc:
@@ -258,9 +263,10 @@ def result_to_vroom(
                 travel += item.travel_time
                 distance += item.distance
                 t = tickets[item.ticket_id]
-                for d, q in t.load.items():
-                    if d.isdigit() and int(d) < len(load):
-                        load[int(d)] -= q
+                for amounts, sign in ((t.load, -1), (t.pickup, 1)):
+                    for d, q in amounts.items():
+                        if d.isdigit() and int(d) < len(load):
+                            load[int(d)] += sign * q
                 steps.append(
                     {
                         "type": "job",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -93,7 +93,12 @@ class Ticket:
     parts
         Required spare part -> quantity, taken from the technician's van stock.
     load
-        Other amounts the job uses of a technician's ``capacity`` (e.g. weight).
+        Amounts of a technician's ``capacity`` the job uses (e.g. weight), loaded at the start
+        of the shift and dropped here (VROOM's ``delivery``).
+    pickup
+        Amounts collected here and carried until the end of the shift (e.g. a broken unit
+        returned to the depot; VROOM's ``pickup``). With both, the van's load changes along
+        the route and must fit ``capacity`` at every point.
     required_technicians, preferred_technicians, excluded_technicians
         Technician ids: only these / preferably these / never these.
     unassigned_cost
@@ -109,6 +114,7 @@ class Ticket:
     skills: Mapping[str, int] = field(default_factory=FrozenDict)
     parts: Mapping[str, int] = field(default_factory=FrozenDict)
     load: Mapping[str, int] = field(default_factory=FrozenDict)
+    pickup: Mapping[str, int] = field(default_factory=FrozenDict)
     required_technicians: frozenset[str] = frozenset()
     preferred_technicians: frozenset[str] = frozenset()
     excluded_technicians: frozenset[str] = frozenset()
@@ -143,7 +149,7 @@ class Ticket:
             object.__setattr__(self, "priority", Priority.parse(self.priority))
         except ValueError as exc:
             raise InputError(record, str(exc)) from None
-        for name, minimum in (("skills", 1), ("parts", 1), ("load", 0)):
+        for name, minimum in (("skills", 1), ("parts", 1), ("load", 0), ("pickup", 0)):
             amounts = getattr(self, name)
             if not isinstance(amounts, Mapping):
                 raise InputError(record, f"{name} must be a mapping of name -> integer")
@@ -167,3 +173,19 @@ class Ticket:
             isinstance(self.due_by, bool) or not isinstance(self.due_by, int)
         ):
             raise InputError(record, f"due_by must be whole seconds, got {self.due_by!r}")
+
+
+def peak_load(tickets: Iterable[Ticket]) -> dict[str, int]:
+    """Most of each capacity amount on board along a route serving ``tickets`` in order: all
+    ``load`` is on board at the start, each stop drops its ``load`` and adds its ``pickup``."""
+    tickets = list(tickets)
+    onboard: dict[str, int] = {}
+    for t in tickets:
+        for key, qty in t.load.items():
+            onboard[key] = onboard.get(key, 0) + qty
+    peak = dict(onboard)
+    for t in tickets:
+        for key in {*t.load, *t.pickup}:
+            onboard[key] = onboard.get(key, 0) - t.load.get(key, 0) + t.pickup.get(key, 0)
+            peak[key] = max(peak.get(key, 0), onboard[key])
+    return peak

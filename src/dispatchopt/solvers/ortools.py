@@ -295,25 +295,56 @@ def _add_amount_dimensions(
     active: IntArray,
     n_nodes: int,
 ) -> None:
-    """Van stock (parts) and capacity (load) as capacity dimensions, only where they can bind."""
+    """Van stock (parts) and capacity (load, pickup) as capacity dimensions, only where they
+    can bind.
+
+    An amount that is only delivered (or only picked up) is a plain sum along the route. One
+    that is both delivered and picked up changes along the route: ``onboard`` starts at the
+    route's total delivery (tied to the end of a ``delivered`` dimension), each stop drops its
+    load and adds its pickup, and the capacity bounds it everywhere.
+    """
     tickets = problem.tickets
     techs = problem.technicians
     vehicles = problem.vehicles
-    for attr, tech_attr in (("parts", "stock"), ("load", "capacity")):
-        names = sorted({k for i in active for k in getattr(tickets[i], attr)})
-        for name in names:
-            demand = np.zeros(n_nodes, dtype=np.int64)
-            demand[: len(active)] = [getattr(tickets[i], attr).get(name, 0) for i in active]
-            caps = np.array(
-                [getattr(techs[v.technician], tech_attr).get(name, 0) for v in vehicles]
-            )
-            reachable_demand = elig.allowed[active].T.astype(np.int64) @ demand[: len(active)]
-            if np.all(reachable_demand <= caps):
-                continue  # can never bind: allowed vehicles already filter single tickets
+    allowed = elig.allowed[active].T.astype(np.int64)  # V x active
+
+    def amounts(attr: str, name: str) -> IntArray:
+        out = np.zeros(n_nodes, dtype=np.int64)
+        out[: len(active)] = [getattr(tickets[i], attr).get(name, 0) for i in active]
+        return out
+
+    def caps_of(tech_attr: str, name: str) -> list[int]:
+        return [int(getattr(techs[v.technician], tech_attr).get(name, 0)) for v in vehicles]
+
+    def binds(demand: IntArray, caps: list[int]) -> bool:
+        # Allowed vehicles already filter single tickets; only sums can bind.
+        return not np.all(allowed @ demand[: len(active)] <= np.array(caps))
+
+    for name in sorted({k for i in active for k in tickets[i].parts}):
+        demand, caps = amounts("parts", name), caps_of("stock", name)
+        if binds(demand, caps):
             cb = routing.RegisterUnaryTransitVector(demand.tolist())
-            routing.AddDimensionWithVehicleCapacity(
-                cb, 0, [int(c) for c in caps], True, f"{attr}:{name}"
-            )
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"parts:{name}")
+    load_names = {k for i in active for k in (*tickets[i].load, *tickets[i].pickup)}
+    for name in sorted(load_names):
+        drop, pick, caps = amounts("load", name), amounts("pickup", name), caps_of("capacity", name)
+        if not (drop.any() and pick.any()):
+            demand = drop + pick
+            if binds(demand, caps):
+                cb = routing.RegisterUnaryTransitVector(demand.tolist())
+                routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{name}")
+            continue
+        if not binds(drop + pick, caps):
+            continue  # even carrying everything at once fits
+        cb = routing.RegisterUnaryTransitVector(drop.tolist())
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"delivered:{name}")
+        delivered = routing.GetDimensionOrDie(f"delivered:{name}")
+        cb = routing.RegisterUnaryTransitVector((pick - drop).tolist())
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"onboard:{name}")
+        onboard = routing.GetDimensionOrDie(f"onboard:{name}")
+        solver = routing.solver()
+        for v in range(len(vehicles)):
+            solver.Add(onboard.CumulVar(routing.Start(v)) == delivered.CumulVar(routing.End(v)))
 
 
 def _add_max_jobs(
