@@ -128,6 +128,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0 if all(r.feasible for r in rows) else 1
 
 
+def _cmd_bench_days(args: argparse.Namespace) -> int:
+    from dispatchopt.bench_days import format_days, parse_size, run_days, write_days_csv
+
+    params = SolveParams.from_toml(args.params) if args.params else SolveParams()
+    params = replace(params, time_limit=args.time_limit)
+    sizes = [parse_size(s) for s in args.sizes]
+    print(format_days([], header=True))
+    rows = run_days(sizes, params, seeds=args.seeds, references=args.reference)
+    if args.csv:
+        write_days_csv(rows, args.csv)
+    return 0 if all(s.violations == 0 for r in rows for s in r.sides) else 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from dispatchopt.generate import generate
 
@@ -377,6 +390,23 @@ def build_parser() -> argparse.ArgumentParser:
         "pip install 'dispatchopt[bench]')",
     )
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser(
+        "bench-days", help="generated field-service days: ours and VROOM side by side"
+    )
+    p.add_argument("sizes", nargs="+", help="days as TICKETSxTECHNICIANS, e.g. 300x30")
+    p.add_argument("--time-limit", type=float, default=30.0)
+    p.add_argument("--seeds", type=int, default=1, help="generate each size with seeds 0..N-1")
+    p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
+    p.add_argument("--csv", type=Path, help="write the rows as CSV")
+    p.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        choices=["vroom"],
+        help="also solve each day with VROOM under the same limit (pip install pyvroom)",
+    )
+    p.set_defaults(func=_cmd_bench_days)
 
     p = sub.add_parser(
         "replan", help="re-plan a started day: events, pins, priced changes, a change set"

@@ -39,7 +39,7 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.technician import Break, Shift, Technician
 from dispatchopt.models.ticket import Priority, Ticket, TimeWindow
 from dispatchopt.models.travel import HaversineTravel, MatrixTravel, TravelModel
-from dispatchopt.result import PlacedBreak, Result, Visit
+from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_END = 2**31 - 1
@@ -372,3 +372,236 @@ def result_to_vroom(
 def vroom_error(message: str) -> dict[str, Any]:
     """VROOM's output for an input error (code 2)."""
     return {"code": 2, "error": message}
+
+
+#: Priority -> VROOM job priority (0-100; VROOM prefers to serve higher sums).
+VROOM_PRIORITY = {
+    Priority.LOW: 0,
+    Priority.NORMAL: 10,
+    Priority.HIGH: 40,
+    Priority.URGENT: 80,
+    Priority.CRITICAL: 100,
+}
+#: Costs are integers in VROOM: currency units are multiplied by this.
+COST_SCALE = 100
+
+
+def problem_to_vroom(problem: Problem) -> tuple[dict[str, Any], list[str]]:
+    """Write ``problem`` as a VROOM problem (jobs, one vehicle per technician shift, matrices).
+
+    Returns the document and notes on what VROOM cannot express and was left out (SLA due-by
+    times, preferred technicians, overtime, working and busy-time limits). Skills with levels,
+    required / excluded technicians become integer skills; van stock and capacity become
+    capacity dimensions (parts and loads as deliveries, pickups as pickups); costs are scaled
+    by :data:`COST_SCALE` to integers. Job ids are ticket positions (the ticket id is the
+    ``description``); vehicle ids are positions in ``problem.vehicles``.
+    """
+    tickets, techs, table = problem.tickets, problem.technicians, problem.location_table
+    notes: list[str] = []
+    if any(t.due_by is not None for t in tickets):
+        notes.append("SLA due-by times are not expressible in VROOM: left out")
+    if any(t.preferred_technicians for t in tickets):
+        notes.append("preferred technicians are not expressible in VROOM: left out")
+    if any(t.max_overtime or any(s.max_overtime for s in t.shifts) for t in techs):
+        notes.append("overtime is not expressible in VROOM: shifts end at their end")
+    if any(t.max_working_time is not None or t.max_busy_time is not None for t in techs):
+        notes.append("max_working_time / max_busy_time are not expressible in VROOM: left out")
+    times = [s.start for t in techs for s in t.shifts] + [
+        w.start for t in tickets for w in t.time_windows
+    ]
+    if min(times, default=0) < 0:
+        raise InputError("problem", "VROOM needs times >= 0: move the origin earlier")
+
+    # Integer skills: one per (skill, level) asked for, one per ticket with technician rules.
+    skill_ids: dict[tuple[str, int], int] = {}
+    for t in tickets:
+        for name, level in sorted(t.skills.items()):
+            skill_ids.setdefault((name, level), len(skill_ids) + 1)
+    tech_skills: list[set[int]] = [
+        {k for (name, level), k in skill_ids.items() if tech.skills.get(name, 0) >= level}
+        for tech in techs
+    ]
+    job_skills: list[set[int]] = [
+        {skill_ids[(name, level)] for name, level in t.skills.items()} for t in tickets
+    ]
+    next_id = len(skill_ids) + 1
+    for j, t in enumerate(tickets):
+        if t.required_technicians or t.excluded_technicians:
+            for k, tech in enumerate(techs):
+                ok = not t.required_technicians or tech.id in t.required_technicians
+                if ok and tech.id not in t.excluded_technicians:
+                    tech_skills[k].add(next_id)
+            job_skills[j].add(next_id)
+            next_id += 1
+
+    # Capacity dimensions: parts (van stock), then loads.
+    dims = [("parts", key) for key in sorted({k for t in tickets for k in t.parts})]
+    dims += [("load", key) for key in sorted({k for t in tickets for k in (*t.load, *t.pickup)})]
+
+    def capacity(tech: Technician) -> list[int]:
+        return [
+            (tech.stock if kind == "parts" else tech.capacity).get(key, 0) for kind, key in dims
+        ]
+
+    def delivery(t: Ticket) -> list[int]:
+        return [(t.parts if kind == "parts" else t.load).get(key, 0) for kind, key in dims]
+
+    def pickup(t: Ticket) -> list[int]:
+        return [t.pickup.get(key, 0) if kind == "load" else 0 for kind, key in dims]
+
+    jobs = []
+    for j, t in enumerate(tickets):
+        job: dict[str, Any] = {
+            "id": j,
+            "description": t.id,
+            "location_index": int(table.ticket[j]),
+            "service": t.duration,
+            "priority": VROOM_PRIORITY[t.priority],
+        }
+        if t.time_windows:
+            merged: list[list[int]] = []
+            for w in t.time_windows:  # VROOM wants strictly separate windows: join touching
+                if merged and w.start <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], w.end)
+                else:
+                    merged.append([w.start, w.end])
+            job["time_windows"] = merged
+        if job_skills[j]:
+            job["skills"] = sorted(job_skills[j])
+        if dims:
+            job["delivery"], job["pickup"] = delivery(t), pickup(t)
+        jobs.append(job)
+    vehicles = []
+    for v, veh in enumerate(problem.vehicles):
+        tech = techs[veh.technician]
+        shift = tech.shifts[veh.shift]
+        vehicle: dict[str, Any] = {
+            "id": v,
+            "description": f"{tech.id}#{veh.shift}",
+            "time_window": [shift.start, shift.end],
+            "skills": sorted(tech_skills[veh.technician]),
+            "costs": {
+                "fixed": round(tech.fixed_cost * COST_SCALE),
+                "per_hour": round(tech.cost_per_hour * COST_SCALE),
+                "per_km": round(tech.cost_per_km * COST_SCALE),
+            },
+        }
+        if not tech.open_start:
+            vehicle["start_index"] = int(table.start[veh.technician])
+        if not tech.open_end:
+            vehicle["end_index"] = int(table.end[veh.technician])
+        if dims:
+            vehicle["capacity"] = capacity(tech)
+        if shift.breaks:
+            vehicle["breaks"] = [
+                {
+                    "id": k,
+                    "description": b.id,
+                    "service": b.duration,
+                    "time_windows": [[s, e - b.duration] for s, e in b.windows],
+                }
+                for k, b in enumerate(shift.breaks)
+            ]
+        for ours, theirs in (
+            ("max_jobs", "max_tasks"),
+            ("max_travel_time", "max_travel_time"),
+            ("max_distance", "max_distance"),
+        ):
+            if getattr(tech, ours) is not None:
+                vehicle[theirs] = getattr(tech, ours)
+        if tech.speed_factor != 1.0:
+            vehicle["speed_factor"] = tech.speed_factor
+        vehicles.append(vehicle)
+    mats = problem.travel_matrices
+    doc = {
+        "jobs": jobs,
+        "vehicles": vehicles,
+        "matrices": {
+            "car": {"durations": mats.duration.tolist(), "distances": mats.distance.tolist()}
+        },
+    }
+    return doc, notes
+
+
+def result_from_vroom(doc: Mapping[str, Any], problem: Problem) -> Result:
+    """Read VROOM's output for a problem written by :func:`problem_to_vroom` into a
+    :class:`Result`, with VROOM's own times (so that the validator checks VROOM's plan)."""
+    if doc.get("code", 0) != 0:
+        raise InputError("vroom output", f"code {doc.get('code')}: {doc.get('error')}")
+    tickets, vehicles = problem.tickets, problem.vehicles
+    mats = problem.travel_matrices
+    table = problem.location_table
+    by_vehicle = {int(r["vehicle"]): r for r in doc.get("routes", [])}
+    routes = []
+    served: set[int] = set()
+    for v, veh in enumerate(vehicles):
+        tech = problem.technicians[veh.technician]
+        durations = problem.technician_durations[veh.technician]
+        steps = by_vehicle.get(v, {}).get("steps", [])
+        jobs = [s for s in steps if s["type"] == "job"]
+        if not jobs:
+            start = tech.shifts[veh.shift].start
+            routes.append(
+                Route(technician_id=tech.id, shift_index=veh.shift, start=start, end=start)
+            )
+            continue
+        visits, placed = [], []
+        row = int(table.start[veh.technician])
+        for s in steps:
+            if s["type"] == "job":
+                j = int(s["id"])
+                served.add(j)
+                nxt = int(table.ticket[j])
+                begin = int(s["arrival"]) + int(s["waiting_time"])
+                visits.append(
+                    Visit(
+                        ticket_id=tickets[j].id,
+                        arrival=int(s["arrival"]),
+                        start=begin,
+                        end=begin + tickets[j].duration,
+                        travel_time=int(durations[row, nxt]),
+                        distance=int(mats.distance[row, nxt]),
+                        waiting=int(s["waiting_time"]),
+                    )
+                )
+                row = nxt
+            elif s["type"] == "break":
+                begin = int(s["arrival"]) + int(s.get("waiting_time", 0))
+                brk = tech.shifts[veh.shift].breaks[int(s["id"])]
+                placed.append(
+                    PlacedBreak(
+                        break_id=brk.id, start=begin, end=begin + brk.duration, after=len(visits)
+                    )
+                )
+        first = next(s for s in steps if s["type"] in {"start", "job"})
+        last = steps[-1]
+        end_row = int(table.end[veh.technician])
+        end = int(last["arrival"]) if last["type"] == "end" else visits[-1].end
+        routes.append(
+            Route(
+                technician_id=tech.id,
+                shift_index=veh.shift,
+                start=int(first["arrival"]),
+                end=end,
+                visits=tuple(visits),
+                breaks=tuple(placed),
+                return_travel_time=int(durations[row, end_row]),
+                return_distance=int(mats.distance[row, end_row]),
+            )
+        )
+    unassigned = [
+        Unassigned(ticket_id=t.id, reason="no_capacity", message="VROOM left it unassigned")
+        for j, t in enumerate(tickets)
+        if j not in served
+    ]
+    summary = doc.get("summary", {})
+    return Result(
+        status="vroom",
+        routes=tuple(routes),
+        unassigned=tuple(unassigned),
+        kpis=compute_kpis(problem, routes, unassigned),
+        objective=float(summary.get("cost", 0)) / COST_SCALE,
+        runtime=float(summary.get("computing_times", {}).get("solving", 0)) / 1000.0,
+        origin=problem.origin,
+        backend="vroom",
+    )
