@@ -351,6 +351,23 @@ def _add_plan_args(p: argparse.ArgumentParser, *, ticket: bool) -> None:
         p.add_argument("ticket", help="a ticket id of the problem or a JSON file with a new ticket")
 
 
+def _add_bench_options(
+    p: argparse.ArgumentParser, *, time_limit: float, references: list[str], what: str
+) -> None:
+    p.add_argument("--time-limit", type=float, default=time_limit)
+    p.add_argument("--seeds", type=int, default=1, help=f"run each {what} with seeds 0..N-1")
+    p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
+    p.add_argument("--csv", type=Path, help="write the rows as CSV")
+    p.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        choices=references,
+        help=f"also solve each {what} with this solver under the same limit (repeatable; "
+        "pip install 'dispatchopt[bench]')",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="dispatchopt", description=__doc__)
@@ -375,37 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="solve benchmark instances, validate, print gaps to BKS")
     p.add_argument("paths", nargs="+", type=Path, help=".vrp files or directories")
-    p.add_argument("--time-limit", type=float, default=10.0)
+    _add_bench_options(p, time_limit=10.0, references=["pyvrp", "vroom"], what="instance")
     p.add_argument("--solution-limit", type=int)
-    p.add_argument("--seeds", type=int, default=1, help="run each instance with seeds 0..N-1")
-    p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
     p.add_argument("--bks", type=Path, help="bks.csv (default: found above the instances)")
-    p.add_argument("--csv", type=Path, help="write the rows as CSV")
-    p.add_argument(
-        "--reference",
-        action="append",
-        default=[],
-        choices=["pyvrp", "vroom"],
-        help="also solve each instance with this solver under the same limit (repeatable; "
-        "pip install 'dispatchopt[bench]')",
-    )
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser(
         "bench-days", help="generated field-service days: ours and VROOM side by side"
     )
     p.add_argument("sizes", nargs="+", help="days as TICKETSxTECHNICIANS, e.g. 300x30")
-    p.add_argument("--time-limit", type=float, default=30.0)
-    p.add_argument("--seeds", type=int, default=1, help="generate each size with seeds 0..N-1")
-    p.add_argument("--params", type=Path, help="PARAMS.toml with search settings")
-    p.add_argument("--csv", type=Path, help="write the rows as CSV")
-    p.add_argument(
-        "--reference",
-        action="append",
-        default=[],
-        choices=["vroom"],
-        help="also solve each day with VROOM under the same limit (pip install pyvroom)",
-    )
+    _add_bench_options(p, time_limit=30.0, references=["vroom"], what="day")
     p.set_defaults(func=_cmd_bench_days)
 
     p = sub.add_parser(
