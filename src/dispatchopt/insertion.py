@@ -169,10 +169,12 @@ def time_route(
     dist = problem.travel_matrices.distance
     if tech.max_jobs is not None and len(sequence) > tech.max_jobs:
         raise RouteInfeasible("max_tasks", f"{tech.id} already has {tech.max_jobs} jobs (max_jobs)")
-    stock_need: Counter[str] = Counter()
+    stock_need: dict[str, int] = {}
     for i in sequence:
-        stock_need.update(tickets[i].parts)
-    load_need = peak_load(tickets[i] for i in sequence)
+        for key, qty in tickets[i].parts.items():
+            stock_need[key] = stock_need.get(key, 0) + qty
+    with_load = [tickets[i] for i in sequence if tickets[i].load or tickets[i].pickup]
+    load_need = peak_load(with_load) if with_load else {}
     for need, have, reason in (
         (stock_need, tech.stock, "parts"),
         (load_need, tech.capacity, "load"),

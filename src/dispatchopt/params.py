@@ -75,6 +75,10 @@ class SolveParams:
     workers
         Portfolio size: solve this many variants in parallel processes (variant ``k`` uses
         seed ``seed + k``) and keep the cheapest plan. 1 (default) solves in this process.
+    priority_repair
+        After the search, serve unassigned tickets by ejecting strictly lower-priority visits
+        (:mod:`dispatchopt.ejection`); 20 % of the time limit (at most 10 s) is kept for it
+        when tickets have more than one priority.
     log_search
         Let OR-Tools log its search.
     """
@@ -91,6 +95,7 @@ class SolveParams:
     neighbors_ratio: float | None = None
     iterated_local_search: bool = False
     workers: int = 1
+    priority_repair: bool = True
     log_search: bool = False
 
     def __post_init__(self) -> None:

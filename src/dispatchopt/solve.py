@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
+from dispatchopt.ejection import priority_repair
 from dispatchopt.models.problem import Problem
 from dispatchopt.params import SolveParams
 from dispatchopt.result import Result
@@ -14,6 +15,9 @@ from dispatchopt.solvers import get_backend
 
 _PORTFOLIO_MARGIN = 0.25
 """Seconds kept back from each worker's time limit for starting processes and collecting."""
+_REPAIR_SHARE = 0.2
+_REPAIR_MAX = 10.0
+"""Share of the time limit (at most this many seconds) kept for the priority repair."""
 
 
 def solve(
@@ -39,11 +43,45 @@ def solve(
     params = params or SolveParams()
     if params.workers > 1:
         return _portfolio(problem, params, backend)
-    return get_backend(backend)(problem, params)
+    return _run(problem, params, backend)
+
+
+def _repair_reserve(problem: Problem, params: SolveParams) -> float:
+    """Seconds of the time limit kept for the priority repair (none when it cannot help)."""
+    if (
+        not params.priority_repair
+        or params.time_limit is None
+        or problem.baseline is not None
+        or len({t.priority for t in problem.tickets}) < 2
+    ):
+        return 0.0
+    return min(_REPAIR_SHARE * params.time_limit, _REPAIR_MAX)
 
 
 def _run(problem: Problem, params: SolveParams, backend: str) -> Result:
-    return get_backend(backend)(problem, params)
+    """The backend, then the priority repair in the time kept back for it."""
+    started = time.perf_counter()
+    reserve = _repair_reserve(problem, params)
+    if reserve:
+        assert params.time_limit is not None
+        searched = replace(params, time_limit=params.time_limit - reserve)
+        result = get_backend(backend)(problem, searched)
+        result = priority_repair(problem, result, deadline=started + params.time_limit)
+        return replace(result, runtime=time.perf_counter() - started)
+    result = get_backend(backend)(problem, params)
+    if params.priority_repair and params.time_limit is None and problem.baseline is None:
+        result = priority_repair(problem, result)  # a solution limit: repair to the end
+    return result
+
+
+def _rank(result: Result, problem: Problem) -> tuple[object, ...]:
+    """Lexicographic: feasible first, fewer unassigned from the highest priority down, then
+    the objective (which the repair may have left stale)."""
+    index = problem.ticket_index
+    counts = [0] * 5
+    for u in result.unassigned:
+        counts[4 - int(problem.tickets[index[u.ticket_id]].priority)] += 1
+    return (not result.is_feasible(), *counts, result.objective)
 
 
 def _portfolio(problem: Problem, params: SolveParams, backend: str) -> Result:
@@ -63,9 +101,8 @@ def _portfolio(problem: Problem, params: SolveParams, backend: str) -> Result:
             pool.map(_run, [problem] * len(variants), variants, [backend] * len(variants))
         )
 
-    def rank(k: int) -> tuple[bool, float, int]:
-        # The objective already prices unassigned tickets by priority.
-        return (not results[k].is_feasible(), results[k].objective, k)
+    def rank(k: int) -> tuple[object, ...]:
+        return (*_rank(results[k], problem), k)
 
     best = min(range(len(results)), key=rank)
     return replace(

@@ -1,0 +1,164 @@
+"""Priority repair: serve an unassigned ticket by ejecting lower-priority work.
+
+Priorities are lexicographic (one ticket outweighs all lower-priority tickets together), but a
+routing search moves one ticket at a time and rarely finds "take this routine job out, put the
+urgent one in": with huge penalties the swap is two large steps away. This pass does it
+directly after the search, with the insertion engine's exact timing:
+
+1. unassigned tickets (for want of room: ``no_capacity``, or ``not_planned`` in a plan built
+   by hand), highest priority first, are tried in plain insertion first;
+2. then in every route in place of one of its visits (every position tried), cheapest first:
+   a strictly lower-priority visit is ejected (and offered plain insertion again later); any
+   other visit must move to another route (an ejection chain of length two).
+
+Every accepted change serves one more ticket without serving fewer of equal or higher
+priority, so it strictly improves the lexicographic objective and the pass terminates;
+it stops at ``deadline``. Plans with a baseline (re-planning) are left alone: ejecting there is
+a disruption that the stability costs must price.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import replace
+
+from dispatchopt.insertion import (
+    RouteInfeasible,
+    _static_reason,
+    _vehicle_index,
+    apply_candidate,
+    insertion_candidates,
+    routes_by_vehicle,
+    time_route,
+)
+from dispatchopt.models.problem import Problem
+from dispatchopt.result import Result, Route, Unassigned, compute_kpis, route_cost
+
+_ROOM_REASONS = frozenset({"no_capacity", "not_planned"})
+"""Unassigned for want of room (not for a rule no technician meets): worth a try."""
+_RELOCATION_TRIES = 10
+"""Cheapest swaps examined per ticket (each may need an insertion search for the visit out)."""
+
+
+def _replace_route(
+    problem: Problem, plan: Result, route: Route, placed: str, ejected: str
+) -> Result:
+    routes = tuple(
+        route if (r.technician_id, r.shift_index) == (route.technician_id, route.shift_index) else r
+        for r in plan.routes
+    )
+    unassigned = [u for u in plan.unassigned if u.ticket_id != placed]
+    unassigned.append(
+        Unassigned(
+            ticket_id=ejected,
+            reason="no_capacity",
+            message=f"gave way to higher-priority {placed}: its eligible technicians had no "
+            "other room for it within their shifts and its time windows",
+        )
+    )
+    order = problem.ticket_index
+    unassigned.sort(key=lambda u: order[u.ticket_id])
+    return replace(
+        plan,
+        routes=routes,
+        unassigned=tuple(unassigned),
+        kpis=compute_kpis(problem, routes, unassigned),
+    )
+
+
+def _swaps(problem: Problem, plan: Result, ticket_id: str) -> list[tuple[float, Route, str]]:
+    """Every route with ``ticket_id`` in place of one of its visits: (cost change, new route,
+    the visit taken out), cheapest first."""
+    index = problem.ticket_index
+    target = index[ticket_id]
+    found: list[tuple[float, Route, str]] = []
+    for (tech_id, shift), route in routes_by_vehicle(problem, plan).items():
+        if not route.visits:
+            continue
+        vehicle = problem.vehicles[_vehicle_index(problem, tech_id, shift)]
+        if _static_reason(problem, vehicle.technician, problem.tickets[target]) is not None:
+            continue  # skills, technician rules, stock or capacity rule it out here
+        wins = problem.tickets[target].time_windows
+        tech = problem.technicians[vehicle.technician]
+        if wins and (
+            wins[-1].end < tech.shifts[shift].start or wins[0].start > tech.latest_end(shift)
+        ):
+            continue  # its windows lie outside this shift
+        seq = [index[v.ticket_id] for v in route.visits]
+        before = route_cost(problem, route)
+        for k, out in enumerate(route.visits):
+            if problem.tickets[index[out.ticket_id]].unassigned_cost is not None:
+                continue
+            rest = seq[:k] + seq[k + 1 :]
+            best: tuple[float, Route] | None = None
+            for pos in range(len(rest) + 1):
+                try:
+                    new = time_route(problem, vehicle, [*rest[:pos], target, *rest[pos:]])
+                except RouteInfeasible:
+                    continue
+                delta = route_cost(problem, new) - before
+                if best is None or delta < best[0]:
+                    best = (delta, new)
+            if best is not None:
+                found.append((best[0], best[1], out.ticket_id))
+    found.sort(key=lambda f: f[0])
+    return found
+
+
+def priority_repair(problem: Problem, plan: Result, deadline: float | None = None) -> Result:
+    """Serve unassigned tickets by ejecting strictly lower-priority visits (module docstring).
+
+    ``deadline`` is a :func:`time.perf_counter` value; the pass stops there. The number of
+    tickets placed is recorded in ``details["priority_repair"]``.
+    """
+    if problem.baseline is not None or not plan.is_feasible():
+        return plan
+    placed = 0
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.perf_counter() >= deadline
+
+    index = problem.ticket_index
+
+    def key(ticket_id: str) -> tuple[int, int]:
+        return (-int(problem.tickets[index[ticket_id]].priority), index[ticket_id])
+
+    # One pass in priority order; a ticket ejected on the way joins the queue once more.
+    queue = [
+        key(u.ticket_id)
+        for u in plan.unassigned
+        if u.reason in _ROOM_REASONS and problem.tickets[index[u.ticket_id]].unassigned_cost is None
+    ]
+    heapq.heapify(queue)
+    requeued: set[str] = set()
+    while queue and not out_of_time():
+        ticket_id = problem.tickets[heapq.heappop(queue)[1]].id
+        best = insertion_candidates(problem, plan, ticket_id).best
+        if best is not None:
+            plan = apply_candidate(problem, plan, best, ticket_id)
+            placed += 1
+            continue
+        priority = problem.tickets[index[ticket_id]].priority
+        moved = None
+        for k, (_, route, out) in enumerate(_swaps(problem, plan, ticket_id)):
+            if out_of_time() or k >= _RELOCATION_TRIES:
+                break
+            trial = _replace_route(problem, plan, route, ticket_id, out)
+            if problem.tickets[index[out]].priority < priority:
+                moved = trial  # eject lower-priority work
+                if out not in requeued:
+                    requeued.add(out)
+                    heapq.heappush(queue, key(out))
+                break
+            # Same or higher priority: only if it can move to another route.
+            elsewhere = insertion_candidates(problem, trial, out).best
+            if elsewhere is not None:
+                moved = apply_candidate(problem, trial, elsewhere, out)
+                break
+        if moved is not None:
+            plan = moved
+            placed += 1
+    if not placed:
+        return plan
+    return replace(plan, details={**plan.details, "priority_repair": placed})
