@@ -23,8 +23,8 @@ def _unassigned_by_priority(problem: Problem, plan: Result) -> list[int]:
     return counts
 
 
-def test_critical_ticket_ejects_a_low_one() -> None:
-    """One technician, room for one 4-hour job: the critical one takes the low one's place."""
+def _one_slot() -> tuple[Problem, Result]:
+    """Room for one 4-hour job, taken by a low-priority one; a critical one is left out."""
     p = make_problem(
         [tech("A", start=8 * H, end=13 * H)],
         [
@@ -32,7 +32,12 @@ def test_critical_ticket_ejects_a_low_one() -> None:
             ticket("crit", 3, duration=4 * H, priority=Priority.CRITICAL),
         ],
     )
-    plan = time_routes(p, [("A", 0, ["low"])])
+    return p, time_routes(p, [("A", 0, ["low"])])
+
+
+def test_critical_ticket_ejects_a_low_one() -> None:
+    """One technician, room for one 4-hour job: the critical one takes the low one's place."""
+    p, plan = _one_slot()
     repaired = priority_repair(p, plan)
     assert [v.ticket_id for v in repaired.routes[0].visits] == ["crit"]
     (out,) = repaired.unassigned
@@ -67,14 +72,7 @@ def test_nothing_lower_to_eject_leaves_the_plan() -> None:
 
 
 def test_replanning_is_left_to_the_stability_costs() -> None:
-    p = make_problem(
-        [tech("A", start=8 * H, end=13 * H)],
-        [
-            ticket("low", 2, duration=4 * H, priority=Priority.LOW),
-            ticket("crit", 3, duration=4 * H, priority=Priority.CRITICAL),
-        ],
-    )
-    plan = time_routes(p, [("A", 0, ["low"])])
+    p, plan = _one_slot()
     with_baseline = p.evolve(baseline=Baseline(visits=()))
     assert priority_repair(with_baseline, plan) is plan
 
