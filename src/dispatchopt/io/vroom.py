@@ -40,6 +40,7 @@ from dispatchopt.models.technician import Break, Shift, Technician
 from dispatchopt.models.ticket import Priority, Ticket, TimeWindow
 from dispatchopt.models.travel import HaversineTravel, MatrixTravel, TravelModel
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
+from dispatchopt.timing import drive
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_END = 2**31 - 1
@@ -545,35 +546,43 @@ def result_from_vroom(doc: Mapping[str, Any], problem: Problem) -> Result:
                 Route(technician_id=tech.id, shift_index=veh.shift, start=start, end=start)
             )
             continue
-        visits, placed = [], []
-        row = int(table.start[veh.technician])
+        # VROOM's service and break starts; arrivals and waiting are recomputed in our
+        # convention (drive as early as possible, pausing for breaks on the way).
+        placed, done = [], 0
         for s in steps:
             if s["type"] == "job":
-                j = int(s["id"])
-                served.add(j)
-                nxt = int(table.ticket[j])
-                begin = int(s["arrival"]) + int(s["waiting_time"])
-                visits.append(
-                    Visit(
-                        ticket_id=tickets[j].id,
-                        arrival=int(s["arrival"]),
-                        start=begin,
-                        end=begin + tickets[j].duration,
-                        travel_time=int(durations[row, nxt]),
-                        distance=int(mats.distance[row, nxt]),
-                        waiting=int(s["waiting_time"]),
-                    )
-                )
-                row = nxt
+                done += 1
             elif s["type"] == "break":
                 begin = int(s["arrival"]) + int(s.get("waiting_time", 0))
                 brk = tech.shifts[veh.shift].breaks[int(s["id"])]
                 placed.append(
-                    PlacedBreak(
-                        break_id=brk.id, start=begin, end=begin + brk.duration, after=len(visits)
-                    )
+                    PlacedBreak(break_id=brk.id, start=begin, end=begin + brk.duration, after=done)
                 )
+        gaps = [(b.start, b.end) for b in placed]
         first = next(s for s in steps if s["type"] in {"start", "job"})
+        row, prev_end = int(table.start[veh.technician]), int(first["arrival"])
+        visits = []
+        for s in jobs:
+            j = int(s["id"])
+            served.add(j)
+            nxt = int(table.ticket[j])
+            begin = int(s["arrival"]) + int(s["waiting_time"])
+            travel = int(durations[row, nxt])
+            on_way = [(a, b) for a, b in gaps if prev_end <= a < begin]
+            arrival = drive(prev_end, travel, on_way)
+            paused = sum(max(0, min(b, begin) - max(a, arrival)) for a, b in on_way)
+            visits.append(
+                Visit(
+                    ticket_id=tickets[j].id,
+                    arrival=arrival,
+                    start=begin,
+                    end=begin + tickets[j].duration,
+                    travel_time=travel,
+                    distance=int(mats.distance[row, nxt]),
+                    waiting=begin - arrival - paused,
+                )
+            )
+            row, prev_end = nxt, begin + tickets[j].duration
         last = steps[-1]
         end_row = int(table.end[veh.technician])
         end = int(last["arrival"]) if last["type"] == "end" else visits[-1].end
