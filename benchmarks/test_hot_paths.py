@@ -76,3 +76,35 @@ def test_json_load_2000_tickets(benchmark: Any, tmp_path: Any) -> None:
     dump_json(problem_to_dict(generate(2000, 100, seed=4)), path)
     problem, _ = benchmark(load_problem, path)
     assert len(problem.tickets) == 2000
+
+
+_PEAK_SCRIPT = """
+import json, resource, time
+from dispatchopt import SolveParams, generate
+from dispatchopt.solvers.ortools import _build
+problem = generate(2000, 100, seed=3)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+model = _build(problem, SolveParams(time_limit=1))
+seconds = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before_mb": before / 1024, "peak_mb": after / 1024, "build_s": seconds}))
+"""
+
+
+def test_model_build_peak_memory(benchmark: Any) -> None:
+    """Peak resident memory of a cold process building the 2,000 x 100 model (ru_maxrss; the
+    OR-Tools model is C++, so tracemalloc would not see it)."""
+    import json
+    import subprocess
+    import sys
+
+    def run() -> dict[str, float]:
+        out = subprocess.run(
+            [sys.executable, "-c", _PEAK_SCRIPT], capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    figures = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update(figures)
+    assert figures["peak_mb"] >= figures["before_mb"] > 0
