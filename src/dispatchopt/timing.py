@@ -20,3 +20,17 @@ def drive(depart: int, travel: int, breaks: Sequence[tuple[int, int]]) -> int:
         left -= max(0, b_start - now)
         now = max(now, b_end)
     return now + left
+
+
+def arrival_and_wait(
+    depart: int, travel: int, start: int, breaks: Sequence[tuple[int, int]]
+) -> tuple[int, int]:
+    """Arrival and waiting for a service that starts at ``start``, leaving at ``depart``.
+
+    Driving is as early as possible, pausing for the breaks that begin between departure and
+    service; waiting is the idle time left after driving and those breaks.
+    """
+    on_way = [(a, b) for a, b in breaks if depart <= a < start]
+    arrival = drive(depart, travel, on_way)
+    paused = sum(max(0, min(b, start) - max(a, arrival)) for a, b in on_way)
+    return arrival, start - arrival - paused

@@ -40,7 +40,7 @@ from dispatchopt.models.technician import Break, Shift, Technician
 from dispatchopt.models.ticket import Priority, Ticket, TimeWindow
 from dispatchopt.models.travel import HaversineTravel, MatrixTravel, TravelModel
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
-from dispatchopt.timing import drive
+from dispatchopt.timing import arrival_and_wait
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_END = 2**31 - 1
@@ -568,9 +568,7 @@ def result_from_vroom(doc: Mapping[str, Any], problem: Problem) -> Result:
             nxt = int(table.ticket[j])
             begin = int(s["arrival"]) + int(s["waiting_time"])
             travel = int(durations[row, nxt])
-            on_way = [(a, b) for a, b in gaps if prev_end <= a < begin]
-            arrival = drive(prev_end, travel, on_way)
-            paused = sum(max(0, min(b, begin) - max(a, arrival)) for a, b in on_way)
+            arrival, waiting = arrival_and_wait(prev_end, travel, begin, gaps)
             visits.append(
                 Visit(
                     ticket_id=tickets[j].id,
@@ -579,7 +577,7 @@ def result_from_vroom(doc: Mapping[str, Any], problem: Problem) -> Result:
                     end=begin + tickets[j].duration,
                     travel_time=travel,
                     distance=int(mats.distance[row, nxt]),
-                    waiting=begin - arrival - paused,
+                    waiting=waiting,
                 )
             )
             row, prev_end = nxt, begin + tickets[j].duration

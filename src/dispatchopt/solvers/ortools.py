@@ -28,7 +28,7 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
 from dispatchopt.params import SolveParams
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
-from dispatchopt.timing import drive
+from dispatchopt.timing import arrival_and_wait
 
 log = logging.getLogger("dispatchopt")
 
@@ -631,9 +631,9 @@ def _extract(
             row = int(table.ticket[i])
             start = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
             travel = int(durations[prev_row, row])
-            in_gap = [(s, e) for s, e, _ in placed if prev_end <= s < start]
-            arrival = drive(prev_end, travel, in_gap)
-            paused = sum(max(0, min(e, start) - max(s, arrival)) for s, e in in_gap)
+            arrival, waiting = arrival_and_wait(
+                prev_end, travel, start, [(s, e) for s, e, _ in placed]
+            )
             visits.append(
                 Visit(
                     ticket_id=tickets[i].id,
@@ -642,7 +642,7 @@ def _extract(
                     end=start + tickets[i].duration,
                     travel_time=travel,
                     distance=int(mats.distance[prev_row, row]),
-                    waiting=start - arrival - paused,
+                    waiting=waiting,
                 )
             )
             prev_row, prev_end = row, start + tickets[i].duration
