@@ -25,12 +25,12 @@ from dataclasses import replace
 
 from dispatchopt.insertion import (
     RouteInfeasible,
-    _static_reason,
-    _vehicle_index,
     apply_candidate,
     insertion_candidates,
     routes_by_vehicle,
+    static_reason,
     time_route,
+    vehicle_index,
 )
 from dispatchopt.models.problem import Problem
 from dispatchopt.result import Result, Route, Unassigned, compute_kpis, route_cost
@@ -76,8 +76,8 @@ def _swaps(problem: Problem, plan: Result, ticket_id: str) -> list[tuple[float, 
     for (tech_id, shift), route in routes_by_vehicle(problem, plan).items():
         if not route.visits:
             continue
-        vehicle = problem.vehicles[_vehicle_index(problem, tech_id, shift)]
-        if _static_reason(problem, vehicle.technician, problem.tickets[target]) is not None:
+        vehicle = problem.vehicles[vehicle_index(problem, tech_id, shift)]
+        if static_reason(problem, vehicle.technician, problem.tickets[target]) is not None:
             continue  # skills, technician rules, stock or capacity rule it out here
         wins = problem.tickets[target].time_windows
         tech = problem.technicians[vehicle.technician]

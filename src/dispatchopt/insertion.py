@@ -363,7 +363,9 @@ def _leave_late(
     return latest
 
 
-def _static_reason(problem: Problem, tech_pos: int, ticket: Ticket) -> tuple[str, str] | None:
+def static_reason(problem: Problem, tech_pos: int, ticket: Ticket) -> tuple[str, str] | None:
+    """Why technician ``tech_pos`` can never take ``ticket`` (skills, technician rules, van
+    stock, capacity) as ``(reason, message)``; ``None`` if nothing rules it out."""
     tech = problem.technicians[tech_pos]
     for skill, level in sorted(ticket.skills.items()):
         if tech.skills.get(skill, 0) < level:
@@ -434,7 +436,7 @@ def insertion_candidates(
     for v in chosen:
         veh = problem.vehicles[v]
         tech = problem.technicians[veh.technician]
-        reject = _static_reason(problem, veh.technician, ticket)
+        reject = static_reason(problem, veh.technician, ticket)
         if reject is not None:
             rejections.append(
                 Rejection(
@@ -547,7 +549,7 @@ def apply_candidate(problem: Problem, plan: Result, candidate: Candidate, ticket
             routes.append(candidate.route)
         elif any(v.ticket_id == ticket_id for v in route.visits):
             index = problem.ticket_index
-            veh = problem.vehicles[_vehicle_index(problem, route.technician_id, route.shift_index)]
+            veh = problem.vehicles[vehicle_index(problem, route.technician_id, route.shift_index)]
             rest = [v for v in route.visits if v.ticket_id != ticket_id]
             routes.append(
                 time_route(
@@ -576,6 +578,7 @@ def apply_candidate(problem: Problem, plan: Result, candidate: Candidate, ticket
     )
 
 
-def _vehicle_index(problem: Problem, technician_id: str, shift_index: int) -> int:
+def vehicle_index(problem: Problem, technician_id: str, shift_index: int) -> int:
+    """Position of a technician's shift in ``problem.vehicles``."""
     t = problem.technician_index[technician_id]
     return bisect.bisect_left(problem.vehicles, (t, shift_index))
