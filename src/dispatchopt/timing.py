@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dispatchopt.result import Visit
+
 
 def drive(depart: int, travel: int, breaks: Sequence[tuple[int, int]]) -> int:
     """Arrival when driving ``travel`` seconds from ``depart``, pausing for ``breaks``.
@@ -34,3 +36,27 @@ def arrival_and_wait(
     arrival = drive(depart, travel, on_way)
     paused = sum(max(0, min(b, start) - max(a, arrival)) for a, b in on_way)
     return arrival, start - arrival - paused
+
+
+def timed_visit(
+    ticket_id: str,
+    *,
+    depart: int,
+    travel: int,
+    distance: int,
+    start: int,
+    duration: int,
+    breaks: Sequence[tuple[int, int]],
+) -> Visit:
+    """The :class:`Visit` of a service starting at ``start``, reached by leaving at ``depart``
+    (arrival and waiting from :func:`arrival_and_wait`)."""
+    arrival, waiting = arrival_and_wait(depart, travel, start, breaks)
+    return Visit(
+        ticket_id=ticket_id,
+        arrival=arrival,
+        start=start,
+        end=start + duration,
+        travel_time=travel,
+        distance=distance,
+        waiting=waiting,
+    )

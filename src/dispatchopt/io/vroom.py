@@ -40,7 +40,7 @@ from dispatchopt.models.technician import Break, Shift, Technician
 from dispatchopt.models.ticket import Priority, Ticket, TimeWindow
 from dispatchopt.models.travel import HaversineTravel, MatrixTravel, TravelModel
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
-from dispatchopt.timing import arrival_and_wait
+from dispatchopt.timing import timed_visit
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_END = 2**31 - 1
@@ -568,16 +568,15 @@ def result_from_vroom(doc: Mapping[str, Any], problem: Problem) -> Result:
             nxt = int(table.ticket[j])
             begin = int(s["arrival"]) + int(s["waiting_time"])
             travel = int(durations[row, nxt])
-            arrival, waiting = arrival_and_wait(prev_end, travel, begin, gaps)
             visits.append(
-                Visit(
-                    ticket_id=tickets[j].id,
-                    arrival=arrival,
-                    start=begin,
-                    end=begin + tickets[j].duration,
-                    travel_time=travel,
+                timed_visit(
+                    tickets[j].id,
+                    depart=prev_end,
+                    travel=travel,
                     distance=int(mats.distance[row, nxt]),
-                    waiting=waiting,
+                    start=begin,
+                    duration=tickets[j].duration,
+                    breaks=gaps,
                 )
             )
             row, prev_end = nxt, begin + tickets[j].duration

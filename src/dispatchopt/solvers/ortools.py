@@ -28,7 +28,7 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.ticket import Priority
 from dispatchopt.params import SolveParams
 from dispatchopt.result import PlacedBreak, Result, Route, Unassigned, Visit, compute_kpis
-from dispatchopt.timing import arrival_and_wait
+from dispatchopt.timing import timed_visit
 
 log = logging.getLogger("dispatchopt")
 
@@ -631,18 +631,15 @@ def _extract(
             row = int(table.ticket[i])
             start = solution.Value(time_dim.CumulVar(index)) + offset  # type: ignore[attr-defined]
             travel = int(durations[prev_row, row])
-            arrival, waiting = arrival_and_wait(
-                prev_end, travel, start, [(s, e) for s, e, _ in placed]
-            )
             visits.append(
-                Visit(
-                    ticket_id=tickets[i].id,
-                    arrival=arrival,
-                    start=start,
-                    end=start + tickets[i].duration,
-                    travel_time=travel,
+                timed_visit(
+                    tickets[i].id,
+                    depart=prev_end,
+                    travel=travel,
                     distance=int(mats.distance[prev_row, row]),
-                    waiting=waiting,
+                    start=start,
+                    duration=tickets[i].duration,
+                    breaks=[(s, e) for s, e, _ in placed],
                 )
             )
             prev_row, prev_end = row, start + tickets[i].duration
