@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -132,3 +133,31 @@ def test_portfolio_keeps_the_cheapest_valid_plan(field_day: Problem) -> None:
     assert result.objective == min(objectives)  # type: ignore[type-var]
     alone = solve(field_day, replace(params, workers=1, seed=result.details["worker"]))  # type: ignore[arg-type]
     assert alone.objective == result.objective  # deterministic under a solution limit
+
+
+def test_unassigned_penalties_stay_below_int64_on_large_days() -> None:
+    """OR-Tools saturates the objective at int64's limit, and a saturated objective cannot
+    tell plans apart: all penalties together must stay below the budget. Priorities keep
+    their order (up to the cap)."""
+    import numpy as np
+
+    from dispatchopt.solvers.ortools import _PENALTY_BUDGET, _penalties
+
+    for n in (100, 1000, 3000):
+        problem = generate(n, max(n // 10, 1), seed=0)
+        active = np.arange(n)
+        pen = _penalties(problem, active, base=10**9)
+        assert int(pen.sum(dtype=object)) <= _PENALTY_BUDGET < 2**62
+        by_priority = sorted(
+            (t.priority, int(p)) for t, p in zip(problem.tickets, pen, strict=True)
+        )
+        assert all(a[1] <= b[1] for a, b in itertools.pairwise(by_priority))
+        if n == 100:  # small enough for strict dominance: one ticket outweighs all below it
+            for level in {t.priority for t in problem.tickets}:
+                mine = [
+                    int(p) for t, p in zip(problem.tickets, pen, strict=True) if t.priority == level
+                ]
+                below = sum(
+                    int(p) for t, p in zip(problem.tickets, pen, strict=True) if t.priority < level
+                )
+                assert min(mine) > below

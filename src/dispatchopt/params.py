@@ -79,6 +79,9 @@ class SolveParams:
         After the search, serve unassigned tickets by ejecting strictly lower-priority visits
         (:mod:`dispatchopt.ejection`); 20 % of the time limit (at most 10 s) is kept for it
         when tickets have more than one priority.
+    decompose
+        Plan a large day (400 tickets or more) in parts of nearby tickets and technicians
+        first, then search the whole day from their routes (:mod:`dispatchopt.decompose`).
     log_search
         Let OR-Tools log its search.
     """
@@ -96,6 +99,7 @@ class SolveParams:
     iterated_local_search: bool = False
     workers: int = 1
     priority_repair: bool = True
+    decompose: bool = True
     log_search: bool = False
 
     def __post_init__(self) -> None:

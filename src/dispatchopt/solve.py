@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
+from dispatchopt import decompose
 from dispatchopt.ejection import priority_repair
 from dispatchopt.models.problem import Problem
 from dispatchopt.params import SolveParams
@@ -59,19 +60,24 @@ def _repair_reserve(problem: Problem, params: SolveParams) -> float:
 
 
 def _run(problem: Problem, params: SolveParams, backend: str) -> Result:
-    """The backend, then the priority repair in the time kept back for it."""
+    """The backend (after planning the parts of a large day), then the priority repair in the
+    time kept back for it."""
     started = time.perf_counter()
+    deadline = None if params.time_limit is None else started + params.time_limit
     reserve = _repair_reserve(problem, params)
-    if reserve:
-        assert params.time_limit is not None
+    searched = params
+    if params.time_limit is not None and reserve:
         searched = replace(params, time_limit=params.time_limit - reserve)
-        result = get_backend(backend)(problem, searched)
-        result = priority_repair(problem, result, deadline=started + params.time_limit)
-        return replace(result, runtime=time.perf_counter() - started)
-    result = get_backend(backend)(problem, params)
-    if params.priority_repair and params.time_limit is None and problem.baseline is None:
+    solver = get_backend(backend)
+    if params.decompose and decompose.worth_it(problem):
+        result = decompose.solve_in_parts(problem, searched, solver)
+    else:
+        result = solver(problem, searched)
+    if reserve:
+        result = priority_repair(problem, result, deadline=deadline)
+    elif params.priority_repair and params.time_limit is None and problem.baseline is None:
         result = priority_repair(problem, result)  # a solution limit: repair to the end
-    return result
+    return replace(result, runtime=time.perf_counter() - started)
 
 
 def _rank(result: Result, problem: Problem) -> tuple[object, ...]:

@@ -1,16 +1,25 @@
-"""Solver backends. Each is a function ``(Problem, SolveParams) -> Result``, imported lazily."""
+"""Solver backends, imported lazily. Each is a function ``(Problem, SolveParams, *, initial)
+-> Result``; ``initial`` routes, when given, start the search instead of a first solution."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Protocol
 
 from dispatchopt.errors import InputError
 from dispatchopt.models.problem import Problem
 from dispatchopt.params import SolveParams
-from dispatchopt.result import Result
+from dispatchopt.result import Result, Route
 
-Backend = Callable[[Problem, SolveParams], Result]
+
+class Backend(Protocol):
+    """A solver backend."""
+
+    def __call__(
+        self, problem: Problem, params: SolveParams, *, initial: Sequence[Route] | None = None
+    ) -> Result: ...
+
 
 #: backend name -> "module:function"
 BACKENDS = {"ortools": "dispatchopt.solvers.ortools:solve_ortools"}

@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +35,12 @@ log = logging.getLogger("dispatchopt")
 
 COST_SCALE = 100_000
 """Internal cost units per currency unit."""
-_PENALTY_CAP = 2**56
+_PENALTY_BUDGET = 2**61
+"""All unassigned penalties together stay below this, so that the objective (penalties plus
+route costs) never reaches int64's limit: OR-Tools saturates there, and a saturated objective
+cannot tell plans apart (every plan with many tickets unassigned would cost the same)."""
+_RESTORE_LIMIT = 5.0
+"""Seconds OR-Tools may take to complete warm-start routes (see :func:`_warm_start`)."""
 _STATUS = {1: "feasible", 2: "feasible", 7: "optimal"}
 
 IntArray = npt.NDArray[np.int64]
@@ -55,14 +61,21 @@ class _Model:
     """Previous plan as node sequences per vehicle, for a warm start."""
 
 
+def _penalty_cap(n_active: int) -> int:
+    """Largest unassigned penalty of one ticket (see :data:`_PENALTY_BUDGET`)."""
+    return _PENALTY_BUDGET // max(n_active, 1)
+
+
 def _penalties(problem: Problem, active: IntArray, base: int) -> IntArray:
-    """Unassigned penalty per active ticket: each priority outweighs all lower ones together."""
+    """Unassigned penalty per active ticket: each priority outweighs all lower ones together
+    (up to :func:`_penalty_cap`)."""
     tickets = problem.tickets
     weights = problem.weights
     horizon = max((s.end for t in problem.technicians for s in t.shifts), default=0) - min(
         (s.start for t in problem.technicians for s in t.shifts), default=0
     )
     pen = np.zeros(len(active), dtype=np.int64)
+    cap = _penalty_cap(len(active))
     lower_total = 0
     capped = False
     for priority in Priority:
@@ -71,18 +84,21 @@ def _penalties(problem: Problem, active: IntArray, base: int) -> IntArray:
             continue
         late = weights.lateness_cost_per_hour[priority] * COST_SCALE / 3600.0
         level = base + lower_total + int(late * max(horizon, 0))
-        if level > _PENALTY_CAP:
-            level, capped = _PENALTY_CAP, True
+        if level > cap:
+            level, capped = cap, True
         pen[mask] = level
-        lower_total = min(lower_total + level * int(mask.sum()), _PENALTY_CAP)
+        lower_total = min(lower_total + level * int(mask.sum()), cap)
     if capped:
         log.warning(
-            "priority penalties capped at %d: dominance of priorities may not hold", _PENALTY_CAP
+            "priority penalties capped at %d for %d tickets: dominance of priorities may not "
+            "hold inside the search (the priority repair restores what it can)",
+            cap,
+            len(active),
         )
     for k, i in enumerate(active):
         override = tickets[i].unassigned_cost
         if override is not None:
-            pen[k] = round(override * COST_SCALE)
+            pen[k] = min(round(override * COST_SCALE), cap)
     return pen
 
 
@@ -105,7 +121,7 @@ def _auto_base_penalty(problem: Problem, time_m: IntArray, dist_m: IntArray) -> 
     return int(max(unit_cost, worst_time + worst_dist) * 10) + 1
 
 
-def _build(problem: Problem, params: SolveParams) -> _Model:
+def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | None = None) -> _Model:
     tickets = problem.tickets
     techs = problem.technicians
     vehicles = problem.vehicles
@@ -240,7 +256,9 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     )
     penalty = _penalties(problem, active, base)
     for node, i in enumerate(active):
-        penalty[node] += prior.unassign.get(int(i), 0)
+        penalty[node] = min(
+            int(penalty[node]) + prior.unassign.get(int(i), 0), _penalty_cap(len(active))
+        )
     all_vehicles = len(vehicles)
     for node, i in enumerate(active):
         ticket = tickets[i]
@@ -285,7 +303,26 @@ def _build(problem: Problem, params: SolveParams) -> _Model:
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
     ticket_of_node[: len(active)] = active
     warm = prior.routes(active, elig, len(vehicles)) if prior.warm_start else None
+    if warm is None and initial is not None:
+        warm = _initial_routes(problem, initial, active, elig)
     return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig, warm)
+
+
+def _initial_routes(
+    problem: Problem, initial: Sequence[Route], active: IntArray, elig: Eligibility
+) -> list[list[int]]:
+    """``initial`` as node lists per vehicle, keeping tickets that are active and allowed."""
+    node_of = {int(i): node for node, i in enumerate(active)}
+    vehicle_of = {(v.technician, v.shift): k for k, v in enumerate(problem.vehicles)}
+    tech_pos, ticket_pos = problem.technician_index, problem.ticket_index
+    out: list[list[int]] = [[] for _ in problem.vehicles]
+    for route in initial:
+        v = vehicle_of[(tech_pos[route.technician_id], route.shift_index)]
+        for visit in route.visits:
+            i = ticket_pos[visit.ticket_id]
+            if i in node_of and elig.allowed[i, v]:
+                out[v].append(node_of[i])
+    return out
 
 
 def _add_amount_dimensions(
@@ -546,7 +583,7 @@ def _baseline_of(problem: Problem) -> _BaselineTerms:
     )
     most_a_move_costs = costs.reassign + costs.move_day + costs.resequence
     most_a_move_costs += costs.retime_per_hour * max(span, 0) / 3600.0
-    unassign = min(round((costs.unassign + most_a_move_costs) * COST_SCALE), _PENALTY_CAP)
+    unassign = min(round((costs.unassign + most_a_move_costs) * COST_SCALE), _PENALTY_BUDGET)
     return _BaselineTerms(
         problem,
         planned,
@@ -693,7 +730,11 @@ def _warm_start(
 ) -> object | None:
     """Search from the previous plan's routes; ``None`` if they are no longer feasible."""
     remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
-    search = _search_parameters(params, strategy, remaining, n_active)
+    # OR-Tools completes the given routes (times, breaks) under the LNS time limit; on large
+    # days with breaks the default 0.1 s is too short and the warm start fails outright.
+    restore = _RESTORE_LIMIT if remaining is None else min(_RESTORE_LIMIT, remaining / 2)
+    lns = max(params.lns_time_limit or 0.1, restore)
+    search = _search_parameters(replace(params, lns_time_limit=lns), strategy, remaining, n_active)
     routing = model.routing
     routing.CloseModelWithParameters(search)
     routes = model.warm_routes or []
@@ -720,8 +761,14 @@ def _warm_start(
     return solution
 
 
-def solve_ortools(problem: Problem, params: SolveParams) -> Result:
-    """Plan ``problem`` with OR-Tools routing; see :func:`dispatchopt.solve`."""
+def solve_ortools(
+    problem: Problem, params: SolveParams, *, initial: Sequence[Route] | None = None
+) -> Result:
+    """Plan ``problem`` with OR-Tools routing; see :func:`dispatchopt.solve`.
+
+    ``initial`` routes (by technician id and shift) start the search where they are still
+    feasible (routes that are not are left empty), instead of a first-solution strategy.
+    """
     started = time.perf_counter()
     deadline = None if params.time_limit is None else started + params.time_limit
     if not problem.vehicles:  # OR-Tools cannot model zero vehicles
@@ -735,7 +782,7 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
             runtime=time.perf_counter() - started,
             origin=problem.origin,
         )
-    model = _build(problem, params)
+    model = _build(problem, params, initial)
     build_time = time.perf_counter() - started
     log.debug("model built in %.3fs", build_time)
     solution = None
@@ -747,7 +794,7 @@ def solve_ortools(problem: Problem, params: SolveParams) -> Result:
     if model.warm_routes is not None:
         solution = _warm_start(model, params, strategies[0], deadline, n_active)
         if solution is not None:
-            used = "WARM_START"
+            used = "WARM_START" if initial is None else "INITIAL_ROUTES"
             strategies = []
     for strategy in strategies:
         remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())

@@ -1,0 +1,412 @@
+"""Decomposition of large days: plan nearby groups apart, then search the whole day from there.
+
+OR-Tools' first-solution heuristics grow much faster than the day: on generated days
+(``benchmarks``) the parallel cheapest insertion took 1.7 s at 300 tickets x 30 technicians,
+9.6 s at 500 x 50 and more than 100 s at 1,000 x 100. Split into parts of about
+:data:`PART_SIZE` tickets, each part is planned in a fraction of a second and polished by its
+own local search, where a move is cheap. The parts' routes then warm-start the search over the
+whole day, which moves tickets across part borders and fills in what the parts left out.
+
+A part is a group of tickets that lie close together (balanced k-medoids on the travel
+times) and the technicians whose start is closest to it, in proportion to its tickets. A
+ticket no technician of its part may serve (skills, rules) moves to the nearest part with
+one who may. Every constraint of the model belongs to one technician shift or one ticket, so
+a route feasible in its part is feasible in the whole day.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from dispatchopt.eligibility import compute_eligibility
+from dispatchopt.models.location import Location
+from dispatchopt.models.problem import Problem
+from dispatchopt.models.ticket import Priority
+from dispatchopt.models.travel import TravelMatrices
+from dispatchopt.params import SolveParams
+from dispatchopt.result import Result, Route, route_cost
+
+PART_SIZE = 120
+"""Tickets per part: large enough for good routes, small enough to plan in well under 1 s."""
+MIN_TICKETS = 250
+"""Days with fewer tickets are searched whole (the first solution is fast enough there)."""
+CONSTRUCT_SHARE = 0.15
+"""Share of the search time the parts get."""
+IMPROVE_SHARE = 0.7
+"""Share of the search time for re-planning groups of nearby routes (the whole-day search
+gets the rest)."""
+GROUP_TIME = 2.0
+"""Seconds per group re-plan (more groups, more border crossings)."""
+_ROUNDS = 6
+"""Assignment / medoid-update rounds of the clustering."""
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Technicians and tickets planned together (positions in the problem)."""
+
+    technicians: tuple[int, ...]
+    tickets: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class _SubTravel:
+    """The whole day's travel matrices, looked up by location (parts share them)."""
+
+    rows: Mapping[Location, int]
+    full: TravelMatrices
+
+    def check_location(self, location: Location) -> str | None:
+        return None if location in self.rows else "is not a location of the whole day"
+
+    def matrices(self, locations: Sequence[Location]) -> TravelMatrices:
+        idx = np.array([self.rows[loc] for loc in locations], dtype=np.int64)
+        return TravelMatrices(
+            duration=self.full.duration[np.ix_(idx, idx)],
+            distance=self.full.distance[np.ix_(idx, idx)],
+        )
+
+
+def _medoids(dist: IntArray, labels: IntArray, k: int) -> IntArray:
+    """Per cluster, the member with the least summed travel time to the other members."""
+    out = np.zeros(k, dtype=np.int64)
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        if len(members):
+            out[c] = members[np.argmin(dist[np.ix_(members, members)].sum(axis=1))]
+    return out
+
+
+def _balanced_assign(dist_to: npt.NDArray[np.float64], caps: IntArray) -> IntArray:
+    """Each row to its nearest column that still has room; rows with most to lose go first."""
+    n, k = dist_to.shape
+    order_cols = np.argsort(dist_to, axis=1, kind="stable")
+    if k > 1:
+        ranked = np.take_along_axis(dist_to, order_cols[:, :2], axis=1)
+        regret = ranked[:, 1] - ranked[:, 0]
+    else:
+        regret = np.zeros(n)
+    labels = np.full(n, -1, dtype=np.int64)
+    room = caps.copy()
+    for r in np.lexsort((np.arange(n), -regret)):
+        for c in order_cols[r]:
+            if room[c] > 0:
+                labels[r], room[c] = c, room[c] - 1
+                break
+    return labels
+
+
+def _cluster(dist: IntArray, k: int, first: int | None = None) -> IntArray:
+    """Balanced k-medoids: ``k`` groups of at most ``ceil(n / k)`` points (deterministic).
+
+    Seeds are spread by farthest-point sampling from ``first`` (default: the overall medoid).
+    """
+    n = len(dist)
+    seeds = [int(np.argmin(dist.sum(axis=1))) if first is None else first]
+    nearest = dist[seeds[0]].astype(np.float64)
+    for _ in range(1, k):  # farthest-point seeding from the overall medoid
+        seeds.append(int(np.argmax(nearest)))
+        nearest = np.minimum(nearest, dist[seeds[-1]])
+    caps = np.full(k, math.ceil(n / k), dtype=np.int64)
+    medoids = np.array(seeds, dtype=np.int64)
+    labels = np.zeros(n, dtype=np.int64)
+    for _ in range(_ROUNDS):
+        labels = _balanced_assign(dist[:, medoids].astype(np.float64), caps)
+        updated = _medoids(dist, labels, k)
+        if np.array_equal(updated, medoids):
+            break
+        medoids = updated
+    return labels
+
+
+def _quotas(sizes: IntArray, n_techs: int) -> IntArray:
+    """Technicians per part, in proportion to its tickets (largest remainder, at least one)."""
+    share = sizes / sizes.sum() * n_techs
+    quota: IntArray = np.maximum(np.floor(share).astype(np.int64), 1)
+    order = np.argsort(-(share - np.floor(share)), kind="stable")
+    j = 0
+    while quota.sum() < n_techs:
+        quota[order[j % len(order)]] += 1
+        j += 1
+    while quota.sum() > n_techs:
+        quota[int(np.argmax(quota))] -= 1
+    return quota
+
+
+def partition(problem: Problem, size: int = PART_SIZE) -> list[Part]:
+    """Split ``problem`` into parts of about ``size`` tickets with their nearest technicians.
+
+    Returns one part holding everything when the day is not larger than ``size`` or has
+    fewer than two technicians.
+    """
+    n, n_techs = len(problem.tickets), len(problem.technicians)
+    k = min(math.ceil(n / max(size, 1)), n_techs)
+    if k <= 1:
+        return [Part(tuple(range(n_techs)), tuple(range(n)))]
+    table = problem.location_table
+    duration = problem.travel_matrices.duration
+    rows = table.ticket
+    sub = duration[np.ix_(rows, rows)]
+    dist = (sub + sub.T) // 2
+    labels = _cluster(dist, k)
+    medoid_rows = rows[_medoids(dist, labels, k)]
+
+    # Technicians: to the parts whose centre is closest to where they start (or end).
+    free = -1 if table.free is None else table.free
+    anchor = np.where(table.start == free, table.end, table.start)
+    placed = anchor != free  # a route open at both ends may go anywhere
+    to_centre = np.zeros((n_techs, k), dtype=np.float64)
+    to_centre[placed] = (
+        duration[np.ix_(anchor[placed], medoid_rows)]
+        + duration[np.ix_(medoid_rows, anchor[placed])].T
+    )
+    sizes = np.bincount(labels, minlength=k)
+    tech_part = _balanced_assign(to_centre, _quotas(sizes, n_techs))
+
+    # Tickets nobody in their part may serve move to the nearest part with someone who may.
+    elig = compute_eligibility(problem)
+    veh_tech = np.array([v.technician for v in problem.vehicles], dtype=np.int64)
+    part_of_vehicle = tech_part[veh_tech]
+    may = np.zeros((n, k), dtype=bool)
+    for c in range(k):
+        may[:, c] = elig.allowed[:, part_of_vehicle == c].any(axis=1)
+    stranded = np.flatnonzero(~may[np.arange(n), labels] & may.any(axis=1))
+    for i in stranded:
+        options = np.flatnonzero(may[i])
+        labels[i] = options[np.argmin(duration[rows[i], medoid_rows[options]])]
+    return [
+        Part(
+            tuple(int(t) for t in np.flatnonzero(tech_part == c)),
+            tuple(int(i) for i in np.flatnonzero(labels == c)),
+        )
+        for c in range(k)
+    ]
+
+
+def subproblem(problem: Problem, part: Part) -> Problem:
+    """The day restricted to ``part``: its technicians and tickets, the same travel times.
+
+    Technician rules on a ticket keep only the part's technicians; a ticket whose required
+    technicians are all elsewhere is left out (the whole-day search places it).
+    """
+    techs = tuple(problem.technicians[t] for t in part.technicians)
+    ids = frozenset(t.id for t in techs)
+    tickets = []
+    for i in part.tickets:
+        ticket = problem.tickets[i]
+        if ticket.required_technicians and not ticket.required_technicians & ids:
+            continue
+        tickets.append(
+            replace(
+                ticket,
+                required_technicians=ticket.required_technicians & ids,
+                preferred_technicians=ticket.preferred_technicians & ids,
+                excluded_technicians=ticket.excluded_technicians & ids,
+            )
+        )
+    table = problem.location_table
+    travel = _SubTravel({loc: r for r, loc in enumerate(table.locations)}, problem.travel_matrices)
+    return Problem(
+        technicians=techs,
+        tickets=tuple(tickets),
+        origin=problem.origin,
+        travel=travel,
+        weights=problem.weights,
+    )
+
+
+def worth_it(problem: Problem) -> bool:
+    """Whether :func:`construct` pays off: large fresh days (no baseline to stay close to)."""
+    n = len(problem.tickets)
+    return (
+        problem.baseline is None
+        and n >= MIN_TICKETS
+        and min(math.ceil(n / PART_SIZE), len(problem.technicians)) > 1
+    )
+
+
+def construct(
+    problem: Problem,
+    params: SolveParams,
+    solve_part: Callable[[Problem, SolveParams], Result],
+    *,
+    budget: float | None,
+    size: int = PART_SIZE,
+) -> tuple[list[Route], dict[str, object]]:
+    """Plan every part of ``problem`` apart; their routes together, and what was done.
+
+    Parameters
+    ----------
+    problem
+        The whole day.
+    params
+        Search settings; each part gets ``budget`` shared in proportion to its tickets (or,
+        without a time limit, the same solution limit).
+    solve_part
+        The backend that plans one part.
+    budget
+        Seconds for all parts together; ``None`` without a time limit.
+    size
+        Tickets per part (see :func:`partition`).
+    """
+    started = time.perf_counter()
+    parts = partition(problem, size)
+    routes: list[Route] = []
+    for part in parts:
+        if not part.technicians:
+            continue
+        sub = subproblem(problem, part)
+        limit = (
+            None
+            if budget is None
+            else max(0.05, budget * len(part.tickets) / max(len(problem.tickets), 1))
+        )
+        sub_params = replace(params, time_limit=limit, workers=1, seed=params.seed)
+        routes.extend(r for r in solve_part(sub, sub_params).routes if r.visits)
+    return routes, {
+        "parts": len(parts),
+        "part_sizes": [len(p.tickets) for p in parts],
+        "construct_time": time.perf_counter() - started,
+    }
+
+
+def _route_groups(
+    problem: Problem, routes: Sequence[Route], first: int, size: int = PART_SIZE
+) -> list[Part]:
+    """Technicians grouped by where their routes are, with their routes' tickets and the
+    unassigned tickets nearest to them (that someone in the group may serve).
+
+    ``first`` picks the technician the clustering spreads from; another value moves the
+    borders between groups.
+    """
+    n_techs = len(problem.technicians)
+    k = min(math.ceil(len(problem.tickets) / max(size, 1)), n_techs)
+    if k <= 1:
+        return [Part(tuple(range(n_techs)), tuple(range(len(problem.tickets))))]
+    table = problem.location_table
+    duration = problem.travel_matrices.duration
+    tech_pos, ticket_pos = problem.technician_index, problem.ticket_index
+    members: list[list[int]] = [[] for _ in range(n_techs)]
+    for route in routes:
+        members[tech_pos[route.technician_id]] += [ticket_pos[v.ticket_id] for v in route.visits]
+    free = -1 if table.free is None else table.free
+    anchor = np.where(table.start == free, table.end, table.start)
+    where = np.empty(n_techs, dtype=np.int64)  # a location row per technician
+    for t in range(n_techs):
+        rows = table.ticket[members[t]]
+        if len(rows):
+            where[t] = rows[np.argmin(duration[np.ix_(rows, rows)].sum(axis=1))]
+        else:  # an empty route open at both ends: the zero-travel "free" row
+            where[t] = anchor[t]
+    sub = duration[np.ix_(where, where)]
+    labels = _cluster((sub + sub.T) // 2, k, first=first % n_techs)
+    tickets: list[list[int]] = [[] for _ in range(k)]
+    for t in range(n_techs):
+        tickets[labels[t]] += members[t]
+    served = {i for m in members for i in m}
+    waiting = [i for i in range(len(problem.tickets)) if i not in served]
+    if waiting:
+        elig = compute_eligibility(problem)
+        veh_tech = np.array([v.technician for v in problem.vehicles], dtype=np.int64)
+        may = np.zeros((len(waiting), k), dtype=bool)
+        for c in range(k):
+            may[:, c] = elig.allowed[np.ix_(waiting, labels[veh_tech] == c)].any(axis=1)
+        near = duration[np.ix_(table.ticket[waiting], where)]  # ticket -> technician
+        for j, i in enumerate(waiting):
+            options = np.flatnonzero(may[j])
+            if len(options):
+                best = min(options, key=lambda c: near[j, labels == c].min())
+                tickets[best].append(i)
+    return [
+        Part(tuple(int(t) for t in np.flatnonzero(labels == c)), tuple(sorted(tickets[c])))
+        for c in range(k)
+    ]
+
+
+def _rank(problem: Problem, part: Part, routes: Sequence[Route]) -> tuple[float, ...]:
+    """Lexicographic: the part's tickets left out, highest priority first, then the cost."""
+    served = {v.ticket_id for r in routes for v in r.visits}
+    out = [0.0] * len(Priority)
+    for i in part.tickets:
+        ticket = problem.tickets[i]
+        if ticket.id not in served:
+            out[len(Priority) - 1 - int(ticket.priority)] += 1
+    return (*out, sum(route_cost(problem, r) for r in routes))
+
+
+def improve(
+    problem: Problem,
+    params: SolveParams,
+    solve_part: Callable[..., Result],
+    routes: Sequence[Route],
+    *,
+    deadline: float,
+    size: int = PART_SIZE,
+) -> tuple[list[Route], dict[str, object]]:
+    """Re-plan groups of nearby routes, each from its current routes, until ``deadline``.
+
+    Each round groups the technicians by where their routes are (the borders move from round
+    to round) and re-plans every group with the unassigned tickets nearest to it, starting
+    from its current routes. A group's new routes are kept only when they leave out no more
+    tickets of any priority (highest first) and, if as many, cost less.
+    """
+    current = {(r.technician_id, r.shift_index): r for r in routes if r.visits}
+    rng = np.random.default_rng(params.seed)
+    tried = kept = rounds = 0
+    while time.perf_counter() < deadline:
+        first = int(rng.integers(1 << 30))
+        groups = _route_groups(problem, list(current.values()), first, size)
+        rounds += 1
+        for part in groups:
+            left = deadline - time.perf_counter()
+            if left < 0.2:
+                break
+            ids = {problem.technicians[t].id for t in part.technicians}
+            before = [r for key, r in current.items() if key[0] in ids]
+            sub = subproblem(problem, part)
+            sub_params = replace(params, time_limit=min(GROUP_TIME, left), workers=1)
+            after = [r for r in solve_part(sub, sub_params, initial=before).routes if r.visits]
+            tried += 1
+            if _rank(problem, part, after) < _rank(problem, part, before):
+                kept += 1
+                for key in [key for key in current if key[0] in ids]:
+                    del current[key]
+                current.update({(r.technician_id, r.shift_index): r for r in after})
+    return list(current.values()), {"rounds": rounds, "groups_tried": tried, "groups_kept": kept}
+
+
+def solve_in_parts(
+    problem: Problem, params: SolveParams, solver: Callable[..., Result], *, size: int = PART_SIZE
+) -> Result:
+    """Plan a large day: its parts apart (:func:`construct`), then groups of nearby routes
+    (:func:`improve`), then the whole day from those routes with ``solver``.
+
+    The time limit is shared :data:`CONSTRUCT_SHARE` / :data:`IMPROVE_SHARE` / the rest.
+    Without one, the parts and the whole day each stop at the solution limit and no groups
+    are re-planned (the plan is then deterministic).
+    """
+    started = time.perf_counter()
+    limit = params.time_limit
+    budget = None if limit is None else CONSTRUCT_SHARE * limit
+    routes, info = construct(problem, params, solver, budget=budget, size=size)
+    if limit is not None:
+        routes, rounds = improve(
+            problem,
+            params,
+            solver,
+            routes,
+            deadline=started + (CONSTRUCT_SHARE + IMPROVE_SHARE) * limit,
+            size=size,
+        )
+        info = {**info, **rounds, "improve_time": time.perf_counter() - started}
+        params = replace(params, time_limit=max(0.01, limit - (time.perf_counter() - started)))
+    result = solver(problem, params, initial=routes)
+    return replace(result, details={**result.details, "decomposition": info})
