@@ -7,9 +7,11 @@ directly after the search, with the insertion engine's exact timing:
 
 1. unassigned tickets (for want of room: ``no_capacity``, or ``not_planned`` in a plan built
    by hand), highest priority first, are tried in plain insertion first;
-2. then in every route in place of one of its visits (every position tried), cheapest first:
-   a strictly lower-priority visit is ejected (and offered plain insertion again later); any
-   other visit must move to another route (an ejection chain of length two).
+2. then in every route in place of one of its visits (every position tried), or of a run of up
+   to three consecutive visits all of strictly lower priority (a long job needs room), fewest
+   visits out first, then cheapest: lower-priority visits are ejected (and offered plain
+   insertion again later); any other visit must move to another route (an ejection chain of
+   length two).
 
 Every accepted change serves one more ticket without serving fewer of equal or higher
 priority, so it strictly improves the lexicographic objective and the pass terminates;
@@ -38,25 +40,28 @@ from dispatchopt.result import Result, Route, Unassigned, compute_kpis, route_co
 _ROOM_REASONS = frozenset({"no_capacity", "not_planned"})
 """Unassigned for want of room (not for a rule no technician meets): worth a try."""
 _RELOCATION_TRIES = 10
-"""Cheapest swaps examined per ticket (each may need an insertion search for the visit out)."""
+"""Cheapest relocations examined per ticket (each needs an insertion search for the visit out)."""
+_BLOCK = 3
+"""Most consecutive lower-priority visits ejected to make room for one ticket."""
 
 
 def _replace_route(
-    problem: Problem, plan: Result, route: Route, placed: str, ejected: str
+    problem: Problem, plan: Result, route: Route, placed: str, ejected: tuple[str, ...]
 ) -> Result:
     routes = tuple(
         route if (r.technician_id, r.shift_index) == (route.technician_id, route.shift_index) else r
         for r in plan.routes
     )
     unassigned = [u for u in plan.unassigned if u.ticket_id != placed]
-    unassigned.append(
+    unassigned += [
         Unassigned(
-            ticket_id=ejected,
+            ticket_id=out,
             reason="no_capacity",
             message=f"gave way to higher-priority {placed}: its eligible technicians had no "
             "other room for it within their shifts and its time windows",
         )
-    )
+        for out in ejected
+    ]
     order = problem.ticket_index
     unassigned.sort(key=lambda u: order[u.ticket_id])
     return replace(
@@ -67,12 +72,16 @@ def _replace_route(
     )
 
 
-def _swaps(problem: Problem, plan: Result, ticket_id: str) -> list[tuple[float, Route, str]]:
-    """Every route with ``ticket_id`` in place of one of its visits: (cost change, new route,
-    the visit taken out), cheapest first."""
+def _swaps(
+    problem: Problem, plan: Result, ticket_id: str
+) -> list[tuple[int, float, Route, tuple[str, ...]]]:
+    """Every route with ``ticket_id`` in place of one of its visits, or of a run of up to
+    :data:`_BLOCK` consecutive visits all of lower priority: (visits out, cost change, new
+    route, the visits taken out), fewest out first, then cheapest."""
     index = problem.ticket_index
     target = index[ticket_id]
-    found: list[tuple[float, Route, str]] = []
+    priority = problem.tickets[target].priority
+    found: list[tuple[int, float, Route, tuple[str, ...]]] = []
     for (tech_id, shift), route in routes_by_vehicle(problem, plan).items():
         if not route.visits:
             continue
@@ -87,22 +96,30 @@ def _swaps(problem: Problem, plan: Result, ticket_id: str) -> list[tuple[float, 
             continue  # its windows lie outside this shift
         seq = [index[v.ticket_id] for v in route.visits]
         before = route_cost(problem, route)
-        for k, out in enumerate(route.visits):
-            if problem.tickets[index[out.ticket_id]].unassigned_cost is not None:
-                continue
-            rest = seq[:k] + seq[k + 1 :]
-            best: tuple[float, Route] | None = None
-            for pos in range(len(rest) + 1):
-                try:
-                    new = time_route(problem, vehicle, [*rest[:pos], target, *rest[pos:]])
-                except RouteInfeasible:
-                    continue
-                delta = route_cost(problem, new) - before
-                if best is None or delta < best[0]:
-                    best = (delta, new)
-            if best is not None:
-                found.append((best[0], best[1], out.ticket_id))
-    found.sort(key=lambda f: f[0])
+        for k in range(len(seq)):
+            for size in range(1, _BLOCK + 1):
+                outs = seq[k : k + size]
+                if len(outs) < size or any(
+                    problem.tickets[i].unassigned_cost is not None for i in outs
+                ):
+                    break
+                if size > 1 and any(problem.tickets[i].priority >= priority for i in outs):
+                    break
+                rest = seq[:k] + seq[k + size :]
+                best: tuple[float, Route] | None = None
+                for pos in range(len(rest) + 1):
+                    try:
+                        new = time_route(problem, vehicle, [*rest[:pos], target, *rest[pos:]])
+                    except RouteInfeasible:
+                        continue
+                    delta = route_cost(problem, new) - before
+                    if best is None or delta < best[0]:
+                        best = (delta, new)
+                if best is not None:
+                    ids = tuple(problem.tickets[i].id for i in outs)
+                    found.append((size, best[0], best[1], ids))
+                    break  # a longer run out of the same place is never needed
+    found.sort(key=lambda f: (f[0], f[1]))
     return found
 
 
@@ -141,17 +158,21 @@ def priority_repair(problem: Problem, plan: Result, deadline: float | None = Non
             continue
         priority = problem.tickets[index[ticket_id]].priority
         moved = None
-        for k, (_, route, out) in enumerate(_swaps(problem, plan, ticket_id)):
-            if out_of_time() or k >= _RELOCATION_TRIES:
+        relocations = 0
+        for _, _, route, outs in _swaps(problem, plan, ticket_id):
+            if out_of_time() or relocations >= _RELOCATION_TRIES:
                 break
-            trial = _replace_route(problem, plan, route, ticket_id, out)
-            if problem.tickets[index[out]].priority < priority:
+            trial = _replace_route(problem, plan, route, ticket_id, outs)
+            if all(problem.tickets[index[out]].priority < priority for out in outs):
                 moved = trial  # eject lower-priority work
-                if out not in requeued:
-                    requeued.add(out)
-                    heapq.heappush(queue, key(out))
+                for out in outs:
+                    if out not in requeued:
+                        requeued.add(out)
+                        heapq.heappush(queue, key(out))
                 break
-            # Same or higher priority: only if it can move to another route.
+            # One visit of the same or higher priority: only if it can move to another route.
+            (out,) = outs
+            relocations += 1  # noqa: SIM113 (ejections are not counted)
             elsewhere = insertion_candidates(problem, trial, out).best
             if elsewhere is not None:
                 moved = apply_candidate(problem, trial, elsewhere, out)
