@@ -47,36 +47,33 @@ def test_critical_ticket_ejects_a_low_one() -> None:
     assert_valid(p, repaired)
 
 
-def test_a_long_urgent_job_ejects_a_run_of_low_ones() -> None:
-    """Room for 4 hours, filled by two 2-hour low jobs: the 4-hour urgent one needs both
-    out (one alone never makes room)."""
+def _two_short_then_long(second: Priority) -> tuple[Problem, Result]:
+    """Room for 4 hours, filled by a 2-hour low job and a 2-hour ``second`` one; a 4-hour
+    urgent job is left out."""
     p = make_problem(
         [tech("A", start=8 * H, end=13 * H)],
         [
-            ticket("low-1", 2, duration=2 * H, priority=Priority.LOW),
-            ticket("low-2", 2, duration=2 * H, priority=Priority.LOW),
+            ticket("low", 2, duration=2 * H, priority=Priority.LOW),
+            ticket("second", 2, duration=2 * H, priority=second),
             ticket("urgent", 2, duration=4 * H, priority=Priority.URGENT),
         ],
     )
-    plan = time_routes(p, [("A", 0, ["low-1", "low-2"])])
+    return p, time_routes(p, [("A", 0, ["low", "second"])])
+
+
+def test_a_long_urgent_job_ejects_a_run_of_low_ones() -> None:
+    """The urgent job needs both out (one alone never makes room)."""
+    p, plan = _two_short_then_long(Priority.LOW)
     repaired = priority_repair(p, plan)
     assert [v.ticket_id for v in repaired.routes[0].visits] == ["urgent"]
-    assert {u.ticket_id for u in repaired.unassigned} == {"low-1", "low-2"}
+    assert {u.ticket_id for u in repaired.unassigned} == {"low", "second"}
     assert all("gave way to higher-priority urgent" in u.message for u in repaired.unassigned)
     assert_valid(p, repaired)
 
 
 def test_a_run_with_equal_priority_work_is_not_ejected() -> None:
     """Runs of several visits go only when all are strictly lower priority."""
-    p = make_problem(
-        [tech("A", start=8 * H, end=13 * H)],
-        [
-            ticket("low", 2, duration=2 * H, priority=Priority.LOW),
-            ticket("peer", 2, duration=2 * H, priority=Priority.URGENT),
-            ticket("urgent", 2, duration=4 * H, priority=Priority.URGENT),
-        ],
-    )
-    plan = time_routes(p, [("A", 0, ["low", "peer"])])
+    p, plan = _two_short_then_long(Priority.URGENT)
     assert priority_repair(p, plan) is plan
 
 
