@@ -141,6 +141,26 @@ def _quotas(sizes: IntArray, n_techs: int) -> IntArray:
     return quota
 
 
+def _anchors(problem: Problem) -> tuple[IntArray, int]:
+    """Per technician, the location row their route is tied to (start, else end; the
+    zero-travel ``free`` row when open at both ends), and that ``free`` row (-1: none)."""
+    table = problem.location_table
+    free = -1 if table.free is None else table.free
+    return np.where(table.start == free, table.end, table.start), free
+
+
+def _may_serve(
+    problem: Problem, allowed: npt.NDArray[np.bool_], group_of_tech: IntArray, k: int
+) -> npt.NDArray[np.bool_]:
+    """(tickets x groups): may someone in the group serve the ticket (``allowed`` is the
+    tickets x vehicles eligibility)."""
+    group_of_vehicle = group_of_tech[[v.technician for v in problem.vehicles]]
+    may = np.zeros((len(problem.tickets), k), dtype=bool)
+    for c in range(k):
+        may[:, c] = allowed[:, group_of_vehicle == c].any(axis=1)
+    return may
+
+
 def partition(problem: Problem, size: int = PART_SIZE) -> list[Part]:
     """Split ``problem`` into parts of about ``size`` tickets with their nearest technicians.
 
@@ -160,8 +180,7 @@ def partition(problem: Problem, size: int = PART_SIZE) -> list[Part]:
     medoid_rows = rows[_medoids(dist, labels, k)]
 
     # Technicians: to the parts whose centre is closest to where they start (or end).
-    free = -1 if table.free is None else table.free
-    anchor = np.where(table.start == free, table.end, table.start)
+    anchor, free = _anchors(problem)
     placed = anchor != free  # a route open at both ends may go anywhere
     to_centre = np.zeros((n_techs, k), dtype=np.float64)
     to_centre[placed] = (
@@ -172,12 +191,7 @@ def partition(problem: Problem, size: int = PART_SIZE) -> list[Part]:
     tech_part = _balanced_assign(to_centre, _quotas(sizes, n_techs))
 
     # Tickets nobody in their part may serve move to the nearest part with someone who may.
-    elig = compute_eligibility(problem)
-    veh_tech = np.array([v.technician for v in problem.vehicles], dtype=np.int64)
-    part_of_vehicle = tech_part[veh_tech]
-    may = np.zeros((n, k), dtype=bool)
-    for c in range(k):
-        may[:, c] = elig.allowed[:, part_of_vehicle == c].any(axis=1)
+    may = _may_serve(problem, compute_eligibility(problem).allowed, tech_part, k)
     stranded = np.flatnonzero(~may[np.arange(n), labels] & may.any(axis=1))
     for i in stranded:
         options = np.flatnonzero(may[i])
@@ -279,13 +293,17 @@ def construct(
 
 
 def _route_groups(
-    problem: Problem, routes: Sequence[Route], first: int, size: int = PART_SIZE
+    problem: Problem,
+    routes: Sequence[Route],
+    first: int,
+    size: int = PART_SIZE,
+    allowed: npt.NDArray[np.bool_] | None = None,
 ) -> list[Part]:
     """Technicians grouped by where their routes are, with their routes' tickets and the
     unassigned tickets nearest to them (that someone in the group may serve).
 
     ``first`` picks the technician the clustering spreads from; another value moves the
-    borders between groups.
+    borders between groups. ``allowed``: the day's eligibility (computed when not given).
     """
     n_techs = len(problem.technicians)
     k = min(math.ceil(len(problem.tickets) / max(size, 1)), n_techs)
@@ -297,8 +315,7 @@ def _route_groups(
     members: list[list[int]] = [[] for _ in range(n_techs)]
     for route in routes:
         members[tech_pos[route.technician_id]] += [ticket_pos[v.ticket_id] for v in route.visits]
-    free = -1 if table.free is None else table.free
-    anchor = np.where(table.start == free, table.end, table.start)
+    anchor, _ = _anchors(problem)
     where = np.empty(n_techs, dtype=np.int64)  # a location row per technician
     for t in range(n_techs):
         rows = table.ticket[members[t]]
@@ -313,12 +330,11 @@ def _route_groups(
         tickets[labels[t]] += members[t]
     served = {i for m in members for i in m}
     waiting = [i for i in range(len(problem.tickets)) if i not in served]
+
     if waiting:
-        elig = compute_eligibility(problem)
-        veh_tech = np.array([v.technician for v in problem.vehicles], dtype=np.int64)
-        may = np.zeros((len(waiting), k), dtype=bool)
-        for c in range(k):
-            may[:, c] = elig.allowed[np.ix_(waiting, labels[veh_tech] == c)].any(axis=1)
+        if allowed is None:
+            allowed = compute_eligibility(problem).allowed
+        may = _may_serve(problem, allowed, labels, k)[waiting]
         near = duration[np.ix_(table.ticket[waiting], where)]  # ticket -> technician
         for j, i in enumerate(waiting):
             options = np.flatnonzero(may[j])
@@ -360,10 +376,11 @@ def improve(
     """
     current = {(r.technician_id, r.shift_index): r for r in routes if r.visits}
     rng = np.random.default_rng(params.seed)
+    allowed = compute_eligibility(problem).allowed
     tried = kept = rounds = 0
     while time.perf_counter() < deadline:
         first = int(rng.integers(1 << 30))
-        groups = _route_groups(problem, list(current.values()), first, size)
+        groups = _route_groups(problem, list(current.values()), first, size, allowed)
         rounds += 1
         for part in groups:
             left = deadline - time.perf_counter()
