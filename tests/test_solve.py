@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from ortools.util import optional_boolean_pb2
 
-from dispatchopt import Problem, SolveParams, generate, solve
-from tests.conftest import assert_valid
+from dispatchopt import Location, Problem, SolveParams, generate, solve
+from dispatchopt.result import Route
+from dispatchopt.solvers.ortools import solve_ortools
+from tests.conftest import assert_valid, make_problem, tech, ticket
 
 
 def test_field_day_is_valid_and_mostly_assigned(field_day: Problem) -> None:
@@ -161,3 +163,29 @@ def test_unassigned_penalties_stay_below_int64_on_large_days() -> None:
                     int(p) for t, p in zip(problem.tickets, pen, strict=True) if t.priority < level
                 )
                 assert min(mine) > below
+
+
+def test_initial_routes_are_read_as_given_when_shifts_end_elsewhere() -> None:
+    """Depots come first among the model's nodes, so when a place is only a shift's end a
+    ticket's node is not its OR-Tools index: routes swapped between two technicians (still
+    feasible) come back exactly as given under a one-solution limit."""
+    problem = make_problem(
+        [
+            replace(tech("A", home=0, max_jobs=3), end=Location(index=9)),
+            tech("B", home=0, max_jobs=3),
+        ],
+        [ticket(f"T{k}", k) for k in range(2, 8)],
+    )
+    first = solve_ortools(problem, SolveParams(time_limit=5, solution_limit=5))
+    assert all(r.visits for r in first.routes)
+    swapped = [
+        replace(r, technician_id="B" if r.technician_id == "A" else "A") for r in first.routes
+    ]
+    again = solve_ortools(problem, SolveParams(time_limit=5, solution_limit=1), initial=swapped)
+    assert again.details["first_solution"] == "INITIAL_ROUTES"
+    assert_valid(problem, again)
+
+    def sequences(routes: tuple[Route, ...] | list[Route]) -> dict[str, list[str]]:
+        return {r.technician_id: [v.ticket_id for v in r.visits] for r in routes}
+
+    assert sequences(again.routes) == sequences(swapped)
