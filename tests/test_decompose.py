@@ -17,15 +17,19 @@ from dispatchopt.decompose import (
     _rank,
     _route_groups,
     construct,
+    group_size,
     improve,
     partition,
+    regroups,
     solve_in_parts,
+    splits,
     subproblem,
     worth_it,
 )
 from dispatchopt.eligibility import compute_eligibility
 from dispatchopt.generate import generate
 from dispatchopt.models.problem import Problem
+from dispatchopt.result import Result, Route, Visit
 from dispatchopt.solvers.ortools import solve_ortools
 from tests.conftest import assert_valid
 from tests.test_properties import problems
@@ -74,8 +78,19 @@ def test_small_day_is_one_part(day: Problem) -> None:
     assert partition(day, size=500) == [
         Part(tuple(range(16)), tuple(range(160))),
     ]
-    assert not worth_it(day)
-    assert worth_it(generate(300, 30, seed=0))
+    assert not splits(day)
+    assert splits(generate(300, 30, seed=0))
+
+
+def test_groups_are_re_planned_only_under_a_time_limit_alone(day: Problem) -> None:
+    """Rounds until a deadline are not deterministic: a solution limit switches them off."""
+    assert regroups(day, SolveParams(time_limit=10))
+    assert not regroups(day, SolveParams(time_limit=10, solution_limit=50))
+    assert not regroups(day, SolveParams(time_limit=1))  # the first solution needs it
+    assert not regroups(generate(20, 4, seed=0), SolveParams(time_limit=10))  # one group
+    assert worth_it(day, SolveParams(time_limit=10))
+    assert not worth_it(day, SolveParams(time_limit=10, solution_limit=50))
+    assert worth_it(generate(300, 30, seed=0), SolveParams(time_limit=10, solution_limit=50))
 
 
 def test_subproblem_keeps_travel_times_and_restricts_rules(day: Problem) -> None:
@@ -149,12 +164,20 @@ def test_improve_never_makes_the_plan_worse(day: Problem) -> None:
     assert_valid(day, result)
 
 
-def test_solve_plans_a_large_day_in_parts() -> None:
-    problem = generate(260, 26, seed=2)
-    result = solve(problem, SolveParams(time_limit=6))
-    assert result.runtime <= 6 + 1.0
+@pytest.mark.parametrize(
+    ("tickets", "technicians", "seed", "limit", "parts"),
+    [(260, 26, 2, 6.0, 3), (80, 8, 4, 4.0, 1)],
+    ids=["large-day-in-parts", "small-day-first-search"],
+)
+def test_solve_re_plans_groups_of_routes(
+    tickets: int, technicians: int, seed: int, limit: float, parts: int
+) -> None:
+    problem = generate(tickets, technicians, seed=seed)
+    result = solve(problem, SolveParams(time_limit=limit))
+    assert result.runtime <= limit + 1.0
     info = result.details["decomposition"]
-    assert isinstance(info, dict) and info["parts"] == 3
+    assert isinstance(info, dict) and info["parts"] == parts
+    assert isinstance(info["groups_tried"], int) and info["groups_tried"] >= 2
     assert result.details["first_solution"] == "INITIAL_ROUTES"
     assert_valid(problem, result)
 
@@ -166,14 +189,72 @@ def test_decompose_can_be_switched_off() -> None:
     assert_valid(problem, result)
 
 
+def test_groups_hold_three_routes_and_need_six() -> None:
+    def routes(*lengths: int) -> list[Route]:
+        return [
+            Route(
+                technician_id=f"V{k}",
+                shift_index=0,
+                start=0,
+                end=0,
+                visits=tuple(
+                    Visit(
+                        ticket_id=f"{k}-{j}", arrival=0, start=0, end=0, travel_time=0, distance=0
+                    )
+                    for j in range(n)
+                ),
+            )
+            for k, n in enumerate(lengths)
+        ]
+
+    assert group_size(routes(8, 8, 8, 8, 8, 8, 0, 0)) == 25  # at least GROUP_SIZE
+    assert group_size(routes(20, 20, 20, 20, 20, 20)) == 60
+    assert group_size(routes(33, 33, 34, 0, 0, 0, 0)) is None  # few long routes: whole day
+
+
+def test_a_day_of_few_long_routes_is_searched_whole() -> None:
+    problem = generate(60, 4, seed=1)
+    result = solve(problem, SolveParams(time_limit=3))
+    info = result.details["decomposition"]
+    assert isinstance(info, dict) and "groups_tried" not in info
+    assert_valid(problem, result)
+
+
+def test_a_solution_limit_keeps_a_small_day_whole_and_deterministic() -> None:
+    problem = generate(80, 8, seed=4)
+    params = SolveParams(time_limit=30, solution_limit=30)
+    first, second = solve(problem, params), solve(problem, params)
+    assert "decomposition" not in first.details
+    assert first.routes == second.routes
+    assert_valid(problem, first)
+
+
+def test_when_the_first_search_finds_nothing_the_whole_day_gets_the_rest() -> None:
+    problem = generate(80, 8, seed=4)
+    calls: list[tuple[float | None, bool]] = []
+
+    def solver(p: Problem, params: SolveParams, *, initial: object = None) -> Result:
+        calls.append((params.time_limit, initial is not None))
+        result = solve_ortools(p, replace(params, time_limit=1, solution_limit=1))
+        return result if len(calls) > 1 else replace(result, status="no_solution", routes=())
+
+    result = solve_in_parts(problem, SolveParams(time_limit=4), solver)
+    assert len(calls) == 2 and not calls[1][1]  # no group rounds, no empty warm start
+    assert calls[1][0] is not None and calls[1][0] > 2  # the rest of the 4 s
+    assert_valid(problem, result)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_random_problems_plan_validly_in_parts(problem: Problem) -> None:
-    """Parts of three tickets, groups re-planned, the whole day searched: every ticket is
-    routed once or unassigned with a reason, and no hard constraint is broken."""
-    result = solve_in_parts(
-        problem, SolveParams(time_limit=0.6, solution_limit=10), solve_ortools, size=3
+    """Parts of three tickets, groups of three re-planned, the whole day searched from there:
+    every ticket is routed once or unassigned with a reason, no hard constraint is broken."""
+    params = SolveParams(time_limit=5, solution_limit=10)
+    routes, _ = construct(problem, params, solve_ortools, budget=None, size=3)
+    routes, _ = improve(
+        problem, params, solve_ortools, routes, deadline=time.perf_counter() + 0.5, size=3
     )
+    result = solve_ortools(problem, params, initial=routes)
     assert result.is_feasible()
     assert_valid(problem, result)
 

@@ -80,8 +80,10 @@ class SolveParams:
         (:mod:`dispatchopt.ejection`); 20 % of the time limit (at most 10 s) is kept for it
         when tickets have more than one priority.
     decompose
-        Plan a large day (400 tickets or more) in parts of nearby tickets and technicians
-        first, then search the whole day from their routes (:mod:`dispatchopt.decompose`).
+        Plan a large day (250 tickets or more) in parts of nearby tickets and technicians,
+        a smaller one by a first whole-day search; then, under a time limit of 2 s or more
+        and no solution limit, re-plan groups of nearby routes; then search the whole day
+        from those routes (:mod:`dispatchopt.decompose`).
     log_search
         Let OR-Tools log its search.
     """

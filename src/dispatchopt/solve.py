@@ -69,7 +69,7 @@ def _run(problem: Problem, params: SolveParams, backend: str) -> Result:
     if params.time_limit is not None and reserve:
         searched = replace(params, time_limit=params.time_limit - reserve)
     solver = get_backend(backend)
-    if params.decompose and decompose.worth_it(problem):
+    if params.decompose and decompose.worth_it(problem, searched):
         result = decompose.solve_in_parts(problem, searched, solver)
     else:
         result = solver(problem, searched)
