@@ -166,9 +166,9 @@ def test_unassigned_penalties_stay_below_int64_on_large_days() -> None:
 
 
 def test_initial_routes_are_read_as_given_when_shifts_end_elsewhere() -> None:
-    """Depots come first among the model's nodes, so when a place is only a shift's end a
-    ticket's node is not its OR-Tools index: routes swapped between two technicians (still
-    feasible) come back exactly as given under a one-solution limit."""
+    """OR-Tools reads routes as variable indices, which differ from nodes when a place is
+    only a shift's end: routes swapped between two technicians (still feasible) come back
+    exactly as given under a one-solution limit."""
     problem = make_problem(
         [
             replace(tech("A", home=0, max_jobs=3), end=Location(index=9)),
