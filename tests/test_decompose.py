@@ -208,7 +208,8 @@ def test_groups_hold_three_routes_and_need_six() -> None:
         ]
 
     assert group_size(routes(8, 8, 8, 8, 8, 8, 0, 0)) == 25  # at least GROUP_SIZE
-    assert group_size(routes(20, 20, 20, 20, 20, 20)) == 60
+    assert group_size(routes(12, 12, 12, 12, 12, 12)) == 36
+    assert group_size(routes(20, 20, 20, 20, 20, 20)) is None  # long routes: whole day
     assert group_size(routes(33, 33, 34, 0, 0, 0, 0)) is None  # few long routes: whole day
 
 

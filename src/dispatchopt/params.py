@@ -81,7 +81,7 @@ class SolveParams:
         when tickets have more than one priority.
     decompose
         Plan a large day (250 tickets or more) in parts of nearby tickets and technicians,
-        a smaller one by a first whole-day search; then, under a time limit of 2 s or more
+        a smaller one from its first solution; then, under a time limit of 2 s or more
         and no solution limit, re-plan groups of nearby routes; then search the whole day
         from those routes (:mod:`dispatchopt.decompose`).
     log_search
