@@ -595,9 +595,26 @@ def _baseline_of(problem: Problem) -> _BaselineTerms:
 
 
 def _search_parameters(
-    params: SolveParams, strategy: str, remaining: float | None, n_active: int
+    params: SolveParams,
+    strategy: str,
+    remaining: float | None,
+    n_active: int,
+    *,
+    exact_times: bool = True,
 ) -> object:
+    """OR-Tools search parameters for ``params``.
+
+    ``exact_times=False`` turns off OR-Tools' scheduling solvers (an LP, or CP-SAT on routes
+    with breaks) that price waiting, overtime and lateness exactly for every route it tries:
+    the cost is then bounded from the earliest times and the times are set by the finalizers
+    (shortest route span, earliest visits). It is for first solutions, where being feasible
+    fast is what counts: a part of 114 tickets with a lunch break per shift got its first
+    solution in 0.13 s instead of 0.42 s, the same tickets placed. Not for completing given
+    routes: there the scheduling solvers set the times directly where the finalizers search
+    them (reading 766 tickets' routes of a 1,000-ticket day: 0.56 s against 1.40 s).
+    """
     search = pywrapcp.DefaultRoutingSearchParameters()
+    search.disable_scheduling_beware_this_may_degrade_performance = not exact_times
     search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
     # With at most one ticket to place, local search alone reaches the optimum (relocate tries
     # every vehicle); a metaheuristic would only cycle until the time limit.
@@ -737,14 +754,17 @@ def _warm_start(
     restore = _RESTORE_LIMIT if remaining is None else min(_RESTORE_LIMIT, remaining / 2)
     lns = max(params.lns_time_limit or 0.1, restore)
     completing = _search_parameters(
-        replace(params, lns_time_limit=lns, solution_limit=1), strategy, remaining, n_active
+        replace(params, lns_time_limit=lns, solution_limit=1),
+        strategy,
+        remaining,
+        n_active,
     )
     routing = model.routing
     routing.CloseModelWithParameters(completing)
     # OR-Tools reads routes as variable indices, not nodes.
     to_index = model.manager.NodeToIndex
     routes = [[to_index(node) for node in route] for route in model.warm_routes or []]
-    initial = routing.ReadAssignmentFromRoutes(routes, True)
+    initial: object | None = routing.ReadAssignmentFromRoutes(routes, True)
     if initial is None:
         # Every constraint is per vehicle, so keep the routes that are still feasible alone.
         empty: list[list[int]] = [[] for _ in routes]
@@ -763,12 +783,40 @@ def _warm_start(
         initial = routing.ReadAssignmentFromRoutes(kept, True)
         if initial is None:
             return None
+    if params.solution_limit == 1:  # the routes read, completed, are the first solution
+        return initial
     solution: object | None = routing.SolveFromAssignmentWithParameters(initial, completing)
+    if solution is None:
+        return None
+    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+    search = _search_parameters(params, strategy, remaining, n_active)
+    improved: object | None = routing.SolveFromAssignmentWithParameters(solution, search)
+    return improved or solution
+
+
+def _first_then_search(
+    model: _Model, params: SolveParams, strategy: str, deadline: float | None, n_active: int
+) -> object | None:
+    """A first solution by ``strategy`` without exact times (see :func:`_search_parameters`),
+    then the search from it with them; ``None`` if the strategy finds nothing.
+
+    Measured on two parts of about 110 tickets of a generated day, 2 s each: 92 and 89 tickets
+    placed (costs 5,519 and 4,551) against 92 and 83 (10,014 and 4,856) when the first
+    solution is built with exact times in the same call as the search.
+    """
+    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+    first = replace(params, solution_limit=1)
+    routing = model.routing
+    solution: object | None = routing.SolveWithParameters(
+        _search_parameters(first, strategy, remaining, n_active, exact_times=False)
+    )
     if solution is None or params.solution_limit == 1:
         return solution
     remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
     search = _search_parameters(params, strategy, remaining, n_active)
     improved: object | None = routing.SolveFromAssignmentWithParameters(solution, search)
+    if improved is None:
+        log.warning("the search could not restart from the first solution; keeping it")
     return improved or solution
 
 
@@ -808,11 +856,8 @@ def solve_ortools(
             used = "WARM_START" if initial is None else "INITIAL_ROUTES"
             strategies = []
     for strategy in strategies:
-        remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
         used = strategy
-        solution = model.routing.SolveWithParameters(
-            _search_parameters(params, strategy, remaining, n_active)
-        )
+        solution = _first_then_search(model, params, strategy, deadline, n_active)
         if solution is not None:
             break
         log.info("first-solution strategy %s found nothing; falling back", strategy)
