@@ -189,3 +189,16 @@ def test_initial_routes_are_read_as_given_when_shifts_end_elsewhere() -> None:
         return {r.technician_id: [v.ticket_id for v in r.visits] for r in routes}
 
     assert sequences(again.routes) == sequences(swapped)
+
+
+def test_search_goes_on_from_a_first_solution_built_without_exact_times() -> None:
+    """The first solution is built with OR-Tools' scheduling solvers off; the search then
+    continues from it (with them) and ends cheaper, both plans valid."""
+    p = generate(40, 5, seed=2)
+    params = SolveParams(time_limit=30, decompose=False, priority_repair=False)
+    first = solve_ortools(p, replace(params, solution_limit=1))
+    searched = solve_ortools(p, replace(params, solution_limit=200))
+    assert_valid(p, first)
+    assert_valid(p, searched)
+    assert first.details["first_solution"] == searched.details["first_solution"]
+    assert searched.objective < first.objective
