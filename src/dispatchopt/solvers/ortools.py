@@ -754,10 +754,7 @@ def _warm_start(
     restore = _RESTORE_LIMIT if remaining is None else min(_RESTORE_LIMIT, remaining / 2)
     lns = max(params.lns_time_limit or 0.1, restore)
     completing = _search_parameters(
-        replace(params, lns_time_limit=lns, solution_limit=1),
-        strategy,
-        remaining,
-        n_active,
+        replace(params, lns_time_limit=lns, solution_limit=1), strategy, remaining, n_active
     )
     routing = model.routing
     routing.CloseModelWithParameters(completing)
@@ -788,10 +785,7 @@ def _warm_start(
     solution: object | None = routing.SolveFromAssignmentWithParameters(initial, completing)
     if solution is None:
         return None
-    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
-    search = _search_parameters(params, strategy, remaining, n_active)
-    improved: object | None = routing.SolveFromAssignmentWithParameters(solution, search)
-    return improved or solution
+    return _search_from(model, params, strategy, deadline, n_active, solution)
 
 
 def _first_then_search(
@@ -812,11 +806,24 @@ def _first_then_search(
     )
     if solution is None or params.solution_limit == 1:
         return solution
+    return _search_from(model, params, strategy, deadline, n_active, solution)
+
+
+def _search_from(
+    model: _Model,
+    params: SolveParams,
+    strategy: str,
+    deadline: float | None,
+    n_active: int,
+    solution: object,
+) -> object:
+    """The search with ``params`` from ``solution`` until ``deadline``; its best solution, or
+    ``solution`` itself if the search could not restart from it."""
     remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
     search = _search_parameters(params, strategy, remaining, n_active)
-    improved: object | None = routing.SolveFromAssignmentWithParameters(solution, search)
+    improved: object | None = model.routing.SolveFromAssignmentWithParameters(solution, search)
     if improved is None:
-        log.warning("the search could not restart from the first solution; keeping it")
+        log.warning("the search could not restart from the solution given; keeping that")
     return improved or solution
 
 
