@@ -742,11 +742,16 @@ def _extract(
     return routes, unassigned
 
 
+def _seconds_left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (at least 1 ms; OR-Tools needs a positive limit)."""
+    return None if deadline is None else max(0.001, deadline - time.perf_counter())
+
+
 def _warm_start(
     model: _Model, params: SolveParams, strategy: str, deadline: float | None, n_active: int
 ) -> object | None:
     """Search from the previous plan's routes; ``None`` if they are no longer feasible."""
-    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+    remaining = _seconds_left(deadline)
     # OR-Tools completes the given routes (times, breaks) under the LNS time limit; on large
     # days with breaks the default 0.1 s is too short and the warm start fails outright. The
     # longer limit is for that completion only: every LNS move of the search would get it too
@@ -798,7 +803,7 @@ def _first_then_search(
     placed (costs 5,519 and 4,551) against 92 and 83 (10,014 and 4,856) when the first
     solution is built with exact times in the same call as the search.
     """
-    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+    remaining = _seconds_left(deadline)
     first = replace(params, solution_limit=1)
     routing = model.routing
     solution: object | None = routing.SolveWithParameters(
@@ -819,7 +824,7 @@ def _search_from(
 ) -> object:
     """The search with ``params`` from ``solution`` until ``deadline``; its best solution, or
     ``solution`` itself if the search could not restart from it."""
-    remaining = None if deadline is None else max(0.001, deadline - time.perf_counter())
+    remaining = _seconds_left(deadline)
     search = _search_parameters(params, strategy, remaining, n_active)
     improved: object | None = model.routing.SolveFromAssignmentWithParameters(solution, search)
     if improved is None:
