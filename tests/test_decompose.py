@@ -13,8 +13,6 @@ from hypothesis import HealthCheck, given, settings
 
 from dispatchopt import SolveParams, solve
 from dispatchopt.decompose import (
-    Part,
-    _rank,
     _route_groups,
     construct,
     group_size,
@@ -23,7 +21,6 @@ from dispatchopt.decompose import (
     regroups,
     solve_in_parts,
     splits,
-    subproblem,
     worth_it,
 )
 from dispatchopt.eligibility import compute_eligibility
@@ -31,6 +28,8 @@ from dispatchopt.generate import generate
 from dispatchopt.models.problem import Problem
 from dispatchopt.result import Result, Route, Visit
 from dispatchopt.solvers.ortools import solve_ortools
+from dispatchopt.subproblem import Part, subproblem
+from dispatchopt.subproblem import rank_routes as _rank
 from tests.conftest import assert_valid
 from tests.test_properties import problems
 

@@ -22,6 +22,7 @@ from dispatchopt import (
     Ticket,
     TimeWindow,
 )
+from dispatchopt.models.ticket import earliest_start, latest_start
 from tests.conftest import ORIGIN, H, make_problem, tech, ticket
 
 
@@ -244,3 +245,18 @@ def test_break_windows_fit_and_clip() -> None:
     clipped = lunch.clipped(11 * H + 45 * 60, 17 * H)
     assert clipped is not None and clipped.windows == ((14 * H, 15 * H),)
     assert lunch.clipped(16 * H, 17 * H) is None
+
+
+def test_earliest_and_latest_start_inside_windows() -> None:
+    windows = (
+        TimeWindow(start=9 * 3600, end=10 * 3600),
+        TimeWindow(start=14 * 3600, end=15 * 3600),
+    )
+    assert earliest_start(windows, 8 * 3600) == 9 * 3600
+    assert earliest_start(windows, 11 * 3600) == 14 * 3600  # waits for the next window
+    assert earliest_start(windows, 16 * 3600) is None
+    assert earliest_start((), 16 * 3600) == 16 * 3600
+    assert latest_start(windows, 16 * 3600) == 15 * 3600
+    assert latest_start(windows, 12 * 3600) == 10 * 3600  # the earlier window
+    assert latest_start(windows, 8 * 3600) is None
+    assert latest_start((), 8 * 3600) == 8 * 3600

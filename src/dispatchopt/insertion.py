@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from dispatchopt.errors import InputError
 from dispatchopt.models.problem import Problem, Vehicle
 from dispatchopt.models.technician import Break
-from dispatchopt.models.ticket import Ticket, TimeWindow, peak_load
+from dispatchopt.models.ticket import Ticket, TimeWindow, earliest_start, peak_load
 from dispatchopt.result import (
     PlacedBreak,
     Result,
@@ -131,15 +131,6 @@ class RouteInfeasible(Exception):
         self.message = message
 
 
-def _earliest_in(windows: Sequence[TimeWindow], ready: int) -> int | None:
-    if not windows:
-        return ready
-    for w in windows:
-        if ready <= w.end:
-            return max(ready, w.start)
-    return None
-
-
 def add_tickets(problem: Problem, tickets: Iterable[Ticket]) -> Problem:
     """``problem`` with extra tickets appended (ids must be new)."""
     return replace(problem, tickets=(*problem.tickets, *tickets))
@@ -202,10 +193,10 @@ def time_route(
             ready: int, wins: Sequence[TimeWindow] = wins, lo: int | None = lo
         ) -> int | None:
             if lo is not None and lo > ready:
-                held = _earliest_in(wins, lo)
+                held = earliest_start(wins, lo)
                 if held is not None:
                     return held
-            return _earliest_in(wins, ready)
+            return earliest_start(wins, ready)
 
         arrival = now + travel
         start = service(arrival)

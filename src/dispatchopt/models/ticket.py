@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -57,6 +57,28 @@ class TimeWindow:
     def contains(self, moment: int) -> bool:
         """Whether service may start at ``moment``."""
         return self.start <= moment <= self.end
+
+
+def earliest_start(windows: Sequence[TimeWindow], ready: int) -> int | None:
+    """Earliest service start at or after ``ready`` inside one of ``windows`` (sorted);
+    ``ready`` itself without windows, ``None`` once the last window has closed."""
+    if not windows:
+        return ready
+    for w in windows:
+        if ready <= w.end:
+            return max(ready, w.start)
+    return None
+
+
+def latest_start(windows: Sequence[TimeWindow], by: int) -> int | None:
+    """Latest service start no later than ``by`` inside one of ``windows`` (sorted); ``by``
+    itself without windows, ``None`` if the first window opens after ``by``."""
+    if not windows:
+        return by
+    for w in reversed(windows):
+        if w.start <= by:
+            return min(w.end, by)
+    return None
 
 
 def _check_amounts(record: str, name: str, amounts: Mapping[str, int], minimum: int) -> None:
