@@ -133,10 +133,20 @@ def test_improve_segments_keeps_a_field_day_valid() -> None:
 
 @needs_shared
 def test_solve_re_plans_segments_on_a_day_of_long_routes() -> None:
-    problem = read_vrplib(INSTANCES / "solomon" / "RC201.vrp").problem
-    result = solve(problem, SolveParams(time_limit=4))
+    problem = read_vrplib(INSTANCES / "homberger" / "200" / "RC2_2_1.vrp").problem
+    result = solve(problem, SolveParams(time_limit=5))
     info = result.details["decomposition"]
     assert isinstance(info, dict)
     assert info["segment_groups_tried"] >= 1
     assert_valid(problem, result)
     assert not result.unassigned
+
+
+@needs_shared
+def test_smaller_days_of_long_routes_are_searched_whole() -> None:
+    problem = read_vrplib(INSTANCES / "solomon" / "RC201.vrp").problem
+    result = solve(problem, SolveParams(time_limit=3))
+    info = result.details["decomposition"]
+    assert isinstance(info, dict)
+    assert "segment_groups_tried" not in info
+    assert_valid(problem, result)

@@ -19,6 +19,9 @@ routing search over 25 tickets reaches in a fraction of a second what the search
 whole day reaches only slowly. On the Solomon R1 and RC1 instances (10 s each) the mean gaps
 to the best-known distances went from 4.14 % and 6.54 % (whole-day search) to 3.36 % and
 3.53 %, each measured in one run of all 56 instances beside VROOM (0.81 % and 1.33 % in both).
+
+Smaller days of few long routes are searched whole for part of the time, then stretches of
+nearby routes are re-planned (:mod:`dispatchopt.segments`).
 """
 
 from __future__ import annotations
@@ -73,12 +76,11 @@ route segments are re-planned (:func:`~dispatchopt.segments.improve_segments`). 
 Gehring-Homberger R2 and RC2 instances (200 clients, 30 s; four instances) the mean gap to
 the best-known distance was 6.4 % with 0.5, 7.6 % with 0.65, 8.6 % with 0.8 and 10.5 % without
 segments."""
-SMALL_DAY_SEARCH_SHARE = 0.8
-""":data:`SEARCH_SHARE` on days of fewer than :data:`SMALL_DAY` tickets, where the whole-day
-search converges sooner: Solomon R2 and RC2 (100 clients, 10 s) came out at 3.32 % with 0.8
-and 3.58 % with 0.5 (3.41 % without segments, another run)."""
-SMALL_DAY = 150
-"""Tickets from which a day gets :data:`SEARCH_SHARE` rather than the small day's share."""
+MIN_SEGMENT_TICKETS = 150
+"""Smaller days of long routes are searched whole. On Solomon R2 and RC2 (100 clients, 10 s)
+segments gave no gain beyond the run-to-run noise: 3.66 % and 3.36 % with them (80 % of the
+time to the whole-day search first), 3.73 % and 2.97 % without, each beside VROOM (3.87 % and
+3.43 %, 3.97 % and 3.43 %)."""
 READ_SHARE = 0.02
 """Share of the time limit kept for reading the re-planned routes back into the backend."""
 _ROUNDS = 6
@@ -407,8 +409,9 @@ def solve_in_parts(
     The time limit is shared :data:`CONSTRUCT_SHARE` / :data:`IMPROVE_SHARE` / the rest on a
     large day, the rest but :data:`FINAL_SHARE` / :data:`FINAL_SHARE` on a smaller one; a
     smaller day whose first routes are too few or too long for groups (:func:`group_size`) is
-    searched whole from its first solution. ``size``: tickets per part or group (default
-    :data:`PART_SIZE` on a day planned in parts; otherwise :func:`group_size`).
+    searched whole from its first solution, then its route segments are re-planned
+    (:func:`_search_then_segments`; not under a solution limit). ``size``: tickets per part
+    or group (default :data:`PART_SIZE` on a day planned in parts; else :func:`group_size`).
     """
     started = time.perf_counter()
     limit = params.time_limit
@@ -428,7 +431,7 @@ def solve_in_parts(
         routes = [r for r in first.routes if r.visits]
         size = size or group_size(routes)
         if first.status == "no_solution" or size is None:
-            if routes and _segments_pay(params):
+            if routes and _segments_pay(problem, params):
                 return _search_then_segments(problem, params, solver, routes, started, info)
             left = None if limit is None else limit - (time.perf_counter() - started)
             result = solver(problem, _limited(params, left), initial=routes or None)
@@ -448,11 +451,13 @@ def _limited(params: SolveParams, seconds: float | None) -> SolveParams:
     return params if seconds is None else replace(params, time_limit=max(0.01, seconds))
 
 
-def _segments_pay(params: SolveParams) -> bool:
-    """Whether route segments are re-planned on a day of long routes: under a time limit of
-    at least :data:`MIN_GROUP_TIME_LIMIT` and no solution limit (as :func:`regroups`)."""
+def _segments_pay(problem: Problem, params: SolveParams) -> bool:
+    """Whether route segments are re-planned on a day of long routes: from
+    :data:`MIN_SEGMENT_TICKETS` tickets, under a time limit of at least
+    :data:`MIN_GROUP_TIME_LIMIT` and no solution limit (as :func:`regroups`)."""
     return (
-        params.time_limit is not None
+        len(problem.tickets) >= MIN_SEGMENT_TICKETS
+        and params.time_limit is not None
         and params.time_limit >= MIN_GROUP_TIME_LIMIT
         and params.solution_limit is None
     )
@@ -467,7 +472,7 @@ def _search_then_segments(
     info: dict[str, object],
 ) -> Result:
     """A day of long routes: the whole-day search from ``routes`` for :data:`SEARCH_SHARE`
-    of the time limit (:data:`SMALL_DAY_SEARCH_SHARE` on a small day), then segments of
+    of the time limit, then segments of
     nearby routes re-planned (:func:`~dispatchopt.segments.improve_segments`) until
     :data:`READ_SHARE` is left, then the routes read back into the backend for the result.
 
@@ -476,8 +481,7 @@ def _search_then_segments(
     """
     assert params.time_limit is not None
     limit = params.time_limit
-    share = SMALL_DAY_SEARCH_SHARE if len(problem.tickets) < SMALL_DAY else SEARCH_SHARE
-    left = share * limit - (time.perf_counter() - started)
+    left = SEARCH_SHARE * limit - (time.perf_counter() - started)
     searched = solver(problem, _limited(params, left), initial=routes)
     routes = [r for r in searched.routes if r.visits]
     deadline = started + (1 - READ_SHARE) * limit
