@@ -235,19 +235,24 @@ def group_size(routes: Sequence[Route]) -> int | None:
     return max(GROUP_SIZE, math.ceil(GROUP_ROUTES * sum(used) / len(used)))
 
 
-def regroups(problem: Problem, params: SolveParams, size: int | None = None) -> bool:
-    """Whether groups of routes are re-planned (:func:`improve`): under a time limit of at
-    least :data:`MIN_GROUP_TIME_LIMIT` and no solution limit (a solution limit makes the plan
-    deterministic; rounds until a deadline would not), with room for two groups of ``size``
-    tickets (default :data:`PART_SIZE` on a day planned in parts, else :data:`GROUP_SIZE`)."""
-    n = len(problem.tickets)
-    size = size or (PART_SIZE if splits(problem) else GROUP_SIZE)
+def _rounds_allowed(params: SolveParams) -> bool:
+    """Whether rounds of sub-problems may run until a deadline: under a time limit of at least
+    :data:`MIN_GROUP_TIME_LIMIT` and no solution limit (a solution limit makes the plan
+    deterministic; rounds until a deadline would not)."""
     return (
         params.time_limit is not None
         and params.time_limit >= MIN_GROUP_TIME_LIMIT
         and params.solution_limit is None
-        and min(math.ceil(n / size), len(problem.technicians)) > 1
     )
+
+
+def regroups(problem: Problem, params: SolveParams, size: int | None = None) -> bool:
+    """Whether groups of routes are re-planned (:func:`improve`): rounds are allowed
+    (:func:`_rounds_allowed`) and there is room for two groups of ``size`` tickets (default
+    :data:`PART_SIZE` on a day planned in parts, else :data:`GROUP_SIZE`)."""
+    n = len(problem.tickets)
+    size = size or (PART_SIZE if splits(problem) else GROUP_SIZE)
+    return _rounds_allowed(params) and min(math.ceil(n / size), len(problem.technicians)) > 1
 
 
 def worth_it(problem: Problem, params: SolveParams) -> bool:
@@ -453,14 +458,8 @@ def _limited(params: SolveParams, seconds: float | None) -> SolveParams:
 
 def _segments_pay(problem: Problem, params: SolveParams) -> bool:
     """Whether route segments are re-planned on a day of long routes: from
-    :data:`MIN_SEGMENT_TICKETS` tickets, under a time limit of at least
-    :data:`MIN_GROUP_TIME_LIMIT` and no solution limit (as :func:`regroups`)."""
-    return (
-        len(problem.tickets) >= MIN_SEGMENT_TICKETS
-        and params.time_limit is not None
-        and params.time_limit >= MIN_GROUP_TIME_LIMIT
-        and params.solution_limit is None
-    )
+    :data:`MIN_SEGMENT_TICKETS` tickets, when rounds are allowed (:func:`_rounds_allowed`)."""
+    return len(problem.tickets) >= MIN_SEGMENT_TICKETS and _rounds_allowed(params)
 
 
 def _search_then_segments(
