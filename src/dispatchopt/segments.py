@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dispatchopt.eligibility import compute_eligibility
-from dispatchopt.insertion import RouteInfeasible, time_route
+from dispatchopt.insertion import RouteInfeasible, time_route, vehicle_index
 from dispatchopt.models.problem import Problem
 from dispatchopt.models.technician import Shift, Technician
 from dispatchopt.models.ticket import earliest_start, latest_start
@@ -190,22 +190,25 @@ def _nearest_waiting(
     return [candidates[j] for j in order[:count]]
 
 
+def _retime(problem: Problem, route: Route, ticket_ids: Sequence[str]) -> Route:
+    """``ticket_ids`` timed on ``route``'s shift (:func:`time_route`; raises
+    :class:`RouteInfeasible`)."""
+    vehicle = problem.vehicles[vehicle_index(problem, route.technician_id, route.shift_index)]
+    return time_route(problem, vehicle, [problem.ticket_index[i] for i in ticket_ids])
+
+
 def _splice(problem: Problem, segments: Sequence[Segment], result: Result) -> list[Route] | None:
     """Each segment's route with its stretch replaced by the sub-plan's route of its
     technician, re-timed on the day; ``None`` if any of them breaks a hard constraint."""
     by_tech = {r.technician_id: r for r in result.routes}
-    vehicles = {(v.technician, v.shift): v for v in problem.vehicles}
-    index, tech_pos = problem.ticket_index, problem.technician_index
     out = []
     for seg in segments:
         route = seg.route
         ids = [v.ticket_id for v in route.visits]
         new = by_tech.get(route.technician_id)
         middle = [v.ticket_id for v in new.visits] if new is not None else []
-        seq = [index[i] for i in (*ids[: seg.lo], *middle, *ids[seg.hi :])]
-        vehicle = vehicles[(tech_pos[route.technician_id], route.shift_index)]
         try:
-            out.append(time_route(problem, vehicle, seq))
+            out.append(_retime(problem, route, [*ids[: seg.lo], *middle, *ids[seg.hi :]]))
         except RouteInfeasible:
             return None
     return out
@@ -230,14 +233,11 @@ def improve_segments(
     """
     length = length or SEGMENT_LENGTH
     n_routes = n_routes or SEGMENT_ROUTES
-    vehicle_of = {(v.technician, v.shift): k for k, v in enumerate(problem.vehicles)}
-    tech_pos, index = problem.technician_index, problem.ticket_index
     out = {(r.technician_id, r.shift_index): r for r in routes if r.visits}
     current: dict[tuple[str, int], Route] = {}  # what the search compares: re-timed routes
     for key, route in out.items():
-        vehicle = problem.vehicles[vehicle_of[(tech_pos[key[0]], key[1])]]
         with contextlib.suppress(RouteInfeasible):
-            route = time_route(problem, vehicle, [index[v.ticket_id] for v in route.visits])
+            route = _retime(problem, route, [v.ticket_id for v in route.visits])
         current[key] = route
     rng = np.random.default_rng(params.seed)
     allowed = compute_eligibility(problem).allowed
@@ -259,7 +259,7 @@ def improve_segments(
             continue
         segments = [s for s, _ in pairs]
         columns = [
-            vehicle_of[(tech_pos[s.route.technician_id], s.route.shift_index)] for s in segments
+            vehicle_index(problem, s.route.technician_id, s.route.shift_index) for s in segments
         ]
         waiting = [i for i in range(n) if i not in served]
         extra = _nearest_waiting(
