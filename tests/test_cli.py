@@ -154,7 +154,7 @@ def test_insert_slots_explain(
     """`insert`, `slots` and `explain` answer for a new ticket / the unassigned ones."""
     new = tmp_path / "new.json"
     new.write_text(
-        json.dumps({"id": "NEW-1", "location": {"lat": 45.75, "lon": 4.85}, "duration": "PT45M"})
+        json.dumps({"id": "NEW-1", "location": {"lat": 45.75, "lon": 4.85}, "duration": "PT15M"})
     )
     out = tmp_path / "ins.json"
     args = ["insert", str(EXAMPLE), str(planned), str(new), "--top", "2"]

@@ -81,6 +81,10 @@ MIN_SEGMENT_TICKETS = 150
 segments gave no gain beyond the run-to-run noise: 3.66 % and 3.36 % with them (80 % of the
 time to the whole-day search first), 3.73 % and 2.97 % without, each beside VROOM (3.87 % and
 3.43 %, 3.97 % and 3.43 %)."""
+RECREATE_SHARE = 0.5
+"""Share of the time limit a day planned whole gives to ruin and recreate from scratch
+(:attr:`~dispatchopt.params.SolveParams.iterated_local_search`) before its routes go on to
+groups, segments or the whole-day search."""
 READ_SHARE = 0.02
 """Share of the time limit kept for reading the re-planned routes back into the backend."""
 _ROUNDS = 6
@@ -407,14 +411,16 @@ def improve(
 def solve_in_parts(
     problem: Problem, params: SolveParams, solver: Callable[..., Result], *, size: int | None = None
 ) -> Result:
-    """Plan a day: a large one in parts (:func:`construct`), a smaller one from its first
-    solution; then groups of nearby routes (:func:`improve`, see :func:`regroups`); then the
-    whole day from those routes with ``solver``.
+    """Plan a day: a large one in parts (:func:`construct`), a smaller one from a first plan
+    (ruin and recreate from scratch for :data:`RECREATE_SHARE` of the time limit, see
+    :func:`_first_params`); then groups of nearby routes (:func:`improve`, see
+    :func:`regroups`); then the whole day from those routes with ``solver``.
 
     The time limit is shared :data:`CONSTRUCT_SHARE` / :data:`IMPROVE_SHARE` / the rest on a
-    large day, the rest but :data:`FINAL_SHARE` / :data:`FINAL_SHARE` on a smaller one; a
-    smaller day whose first routes are too few or too long for groups (:func:`group_size`) is
-    searched whole from its first solution, then its route segments are re-planned
+    large day, the first plan / groups until all but :data:`FINAL_SHARE` / :data:`FINAL_SHARE`
+    on a smaller one; a smaller day whose first routes are too few or too long for groups
+    (:func:`group_size`) is searched whole from its first plan, then its route segments are
+    re-planned
     (:func:`_search_then_segments`; not under a solution limit). ``size``: tickets per part
     or group (default :data:`PART_SIZE` on a day planned in parts; else :func:`group_size`).
     """
@@ -427,17 +433,16 @@ def solve_in_parts(
         routes, info = construct(problem, params, solver, budget=budget, size=size)
         end_share = CONSTRUCT_SHARE + IMPROVE_SHARE
     else:
-        # The first solution alone (a fraction of a second below 250 tickets) shows whether
-        # the day has short routes enough for groups. Without them the search goes on from it
-        # whole: a whole-day search restarted part-way did worse than one left to run (Solomon
-        # R2, 10 s: 5.2 % against 3.8 %).
-        first = solver(problem, replace(params, solution_limit=1))
+        # The first plan shows whether the day has short routes enough for groups. Without
+        # them the search goes on from it whole: a whole-day search restarted part-way did
+        # worse than one left to run (Solomon R2, 10 s: 5.2 % against 3.8 %).
+        first = solver(problem, _first_params(params))
         info = {"parts": 1, "first_time": time.perf_counter() - started}
         routes = [r for r in first.routes if r.visits]
         size = size or group_size(routes)
         if first.status == "no_solution" or size is None:
             if routes and _segments_pay(problem, params):
-                return _search_then_segments(problem, params, solver, routes, started, info)
+                return _search_then_segments(problem, params, solver, first, started, info)
             left = None if limit is None else limit - (time.perf_counter() - started)
             result = solver(problem, _limited(params, left), initial=routes or None)
             return replace(result, details={**result.details, "decomposition": info})
@@ -449,6 +454,16 @@ def solve_in_parts(
     left = None if limit is None else limit - (time.perf_counter() - started)
     result = solver(problem, _limited(params, left), initial=routes)
     return replace(result, details={**result.details, "decomposition": info})
+
+
+def _first_params(params: SolveParams) -> SolveParams:
+    """Settings for the first plan of a day planned whole: ruin and recreate from scratch for
+    :data:`RECREATE_SHARE` of the time limit when asked for and rounds are allowed, else
+    OR-Tools' first solution alone."""
+    if params.iterated_local_search and _rounds_allowed(params):
+        assert params.time_limit is not None
+        return replace(params, time_limit=RECREATE_SHARE * params.time_limit)
+    return replace(params, solution_limit=1)
 
 
 def _limited(params: SolveParams, seconds: float | None) -> SolveParams:
@@ -466,12 +481,12 @@ def _search_then_segments(
     problem: Problem,
     params: SolveParams,
     solver: Callable[..., Result],
-    routes: list[Route],
+    first: Result,
     started: float,
     info: dict[str, object],
 ) -> Result:
-    """A day of long routes: the whole-day search from ``routes`` for :data:`SEARCH_SHARE`
-    of the time limit, then segments of
+    """A day of long routes: the whole-day search from the ``first`` plan's routes until
+    :data:`SEARCH_SHARE` of the time limit (if that much is left), then segments of
     nearby routes re-planned (:func:`~dispatchopt.segments.improve_segments`) until
     :data:`READ_SHARE` is left, then the routes read back into the backend for the result.
 
@@ -481,7 +496,10 @@ def _search_then_segments(
     assert params.time_limit is not None
     limit = params.time_limit
     left = SEARCH_SHARE * limit - (time.perf_counter() - started)
-    searched = solver(problem, _limited(params, left), initial=routes)
+    searched = first
+    if left >= _MIN_GROUP_SECONDS:
+        routes = [r for r in first.routes if r.visits]
+        searched = solver(problem, _limited(params, left), initial=routes)
     routes = [r for r in searched.routes if r.visits]
     deadline = started + (1 - READ_SHARE) * limit
     routes, counts = improve_segments(problem, params, solver, routes, deadline=deadline)

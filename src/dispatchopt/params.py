@@ -75,7 +75,13 @@ class SolveParams:
         Share of nearest neighbours the operators consider (smaller is faster on large
         instances).
     iterated_local_search
-        Use OR-Tools' iterated local search (ruin and recreate) instead of the metaheuristic.
+        Under a time limit (and no solution limit), a search that starts from OR-Tools' own
+        first solution is OR-Tools' iterated local search, set up as ruin and recreate (string
+        removal, cheapest re-insertion, simulated-annealing acceptance) instead of the
+        metaheuristic; searches from given routes (warm starts, re-planned groups and
+        segments) keep the metaheuristic, because OR-Tools' iterated local search cannot start
+        from given routes. A day planned whole gives it the first part of its time limit
+        (:data:`dispatchopt.decompose.RECREATE_SHARE`).
     workers
         Portfolio size: solve this many variants in parallel processes (variant ``k`` uses
         seed ``seed + k``) and keep the cheapest plan. 1 (default) solves in this process.
@@ -102,7 +108,7 @@ class SolveParams:
     lns_time_limit: float | None = None
     operators: Mapping[str, bool] = field(default_factory=dict)
     neighbors_ratio: float | None = None
-    iterated_local_search: bool = False
+    iterated_local_search: bool = True
     workers: int = 1
     priority_repair: bool = True
     decompose: bool = True
