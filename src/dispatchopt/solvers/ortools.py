@@ -43,7 +43,7 @@ _RESTORE_LIMIT = 5.0
 """Seconds OR-Tools may take to complete warm-start routes (see :func:`_warm_start`)."""
 _COMPLETE_RESERVE = 0.5
 """Seconds at most (and a tenth of the time) kept after ruin and recreate for setting its
-plan's times (see :func:`_first_then_search`)."""
+plan's times (see :func:`_recreate`)."""
 _TRIAL_SECONDS = 0.5
 """Longest trial run of ruin and recreate (see :func:`_recreate`)."""
 _RUIN_VISITS = 10
@@ -870,10 +870,11 @@ def _recreate(
     places fewer tickets than the ``first`` solution in a short trial run.
 
     OR-Tools' iterated local search builds its own first solution and ignores given ones. On
-    our generated field-service days that solution leaves every ticket out (and ruin and
-    recreate cannot start from an empty plan), while on the benchmark instances it works; the
-    trial run (a tenth of the time, at most :data:`_TRIAL_SECONDS`) tells the two apart, and
-    on failure the metaheuristic searches on from ``first`` instead.
+    many generated field-service days that solution leaves every ticket out, and ruin and
+    recreate cannot grow a plan from nothing (a 60-ticket day: with appointment windows and van
+    stock together; with either alone it works, as on the benchmark instances and the bundled
+    example). The trial run (a tenth of the time, at most :data:`_TRIAL_SECONDS`) tells the
+    two apart; on failure the metaheuristic searches on from ``first`` instead.
     """
     routing = model.routing
     placed = _performed(model, first)
