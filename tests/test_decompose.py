@@ -6,6 +6,7 @@ import math
 import time
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from dispatchopt.decompose import (
 )
 from dispatchopt.eligibility import compute_eligibility
 from dispatchopt.generate import generate
+from dispatchopt.io.vrplib import read_vrplib
 from dispatchopt.models.problem import Problem
 from dispatchopt.result import Result, Route, Visit
 from dispatchopt.solvers.ortools import solve_ortools
@@ -269,3 +271,23 @@ def test_warm_start_completes_on_a_large_day_with_breaks() -> None:
     result = solve_ortools(problem, SolveParams(time_limit=30, solution_limit=1), initial=routes)
     assert result.details["first_solution"] == "INITIAL_ROUTES"
     assert_valid(problem, result)
+
+
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "instances"
+
+
+@pytest.mark.skipif(not _SHARED.exists(), reason="../shared/instances not present")
+@pytest.mark.parametrize(("name", "recreates"), [("R105", True), ("RC201", False)])
+def test_ruin_and_recreate_only_where_groups_or_segments_follow(name: str, recreates: bool) -> None:
+    """Solomon R105 (many short routes: groups) is first planned by ruin and recreate; RC201
+    (four long routes, too small for segments) is searched whole from the first solution.
+    Both plans validate."""
+    problem = read_vrplib(_SHARED / "solomon" / f"{name}.vrp").problem
+    result = solve(problem, SolveParams(time_limit=2))
+    assert_valid(problem, result)
+    info = result.details["decomposition"]
+    assert isinstance(info, dict)
+    assert ("recreate_time" in info) is recreates
+    off = solve(problem, SolveParams(time_limit=2, iterated_local_search=False))
+    off_info = off.details["decomposition"]
+    assert isinstance(off_info, dict) and "recreate_time" not in off_info
