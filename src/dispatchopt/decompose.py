@@ -84,10 +84,12 @@ time to the whole-day search first), 3.73 % and 2.97 % without, each beside VROO
 RECREATE_SHARE = 0.5
 """Share of the time limit a day planned whole gives to ruin and recreate from scratch
 (:attr:`~dispatchopt.params.SolveParams.iterated_local_search`) before its routes go on to
-groups or segments. All 56 Solomon instances at 10 s: 2.10 % above the best-known distances
-with 0.5, 2.24 % with 0.7. Not on a day too small for segments whose first routes are long
-(Solomon C2, R2, RC2: 0.81 / 3.46 / 3.97 % with it, 0.33 / 3.73 / 2.93 % without), which is
-searched whole from OR-Tools' first solution."""
+groups or segments. With 0.5 against 0.7 (ruin and recreate then on every day planned
+whole): all 56 Solomon instances at 10 s, 2.10 % against 2.24 % above the best-known
+distances; all 60 Gehring-Homberger 200 instances at 30 s, 3.46 % against 3.87 %. Not on a
+day too small for segments whose first routes are long (Solomon C2, R2, RC2: 0.81 / 3.46 /
+3.97 % with it, 0.33 / 3.73 / 2.93 % without), which is searched whole from OR-Tools' first
+solution."""
 READ_SHARE = 0.02
 """Share of the time limit kept for reading the re-planned routes back into the backend."""
 _ROUNDS = 6
