@@ -439,9 +439,11 @@ def solve_in_parts(
         routes, info = construct(problem, params, solver, budget=budget, size=size)
         end_share = CONSTRUCT_SHARE + IMPROVE_SHARE
     else:
-        # The first plan shows whether the day has short routes enough for groups. Without
-        # them the search goes on from it whole: a whole-day search restarted part-way did
-        # worse than one left to run (Solomon R2, 10 s: 5.2 % against 3.8 %).
+        # The first solution alone (a fraction of a second below 250 tickets) shows whether
+        # the day has short routes enough for groups, or is large enough for segments; then
+        # ruin and recreate from scratch replaces it. Otherwise the search goes on from it
+        # whole: a whole-day search restarted part-way did worse than one left to run
+        # (Solomon R2, 10 s: 5.2 % against 3.8 %).
         first = solver(problem, replace(params, solution_limit=1))
         info = {"parts": 1, "first_time": time.perf_counter() - started}
         routes = [r for r in first.routes if r.visits]

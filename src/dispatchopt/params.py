@@ -80,7 +80,8 @@ class SolveParams:
         removal, cheapest re-insertion, simulated-annealing acceptance) instead of the
         metaheuristic; searches from given routes (warm starts, re-planned groups and
         segments) keep the metaheuristic, because OR-Tools' iterated local search cannot start
-        from given routes. A day planned whole gives it the first part of its time limit
+        from given routes. A day under 250 tickets that goes on to groups of routes or
+        segments gives it the first half of its time limit
         (:data:`dispatchopt.decompose.RECREATE_SHARE`).
     workers
         Portfolio size: solve this many variants in parallel processes (variant ``k`` uses
