@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,9 @@ from dispatchopt import (
 )
 
 ORIGIN = datetime(2026, 11, 23, tzinfo=UTC)
+INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "instances"
+"""The benchmark instances beside the project (read-only, never copied into it)."""
+needs_shared = pytest.mark.skipif(not INSTANCES.exists(), reason="../shared/instances not present")
 H = 3600
 MIN = 60
 

@@ -9,9 +9,9 @@ import pytest
 from dispatchopt import SolveParams
 from dispatchopt.bench import format_table, run_bench
 from dispatchopt.cli import main
+from tests.conftest import INSTANCES, needs_shared
 
-INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "instances"
-pytestmark = pytest.mark.skipif(not INSTANCES.exists(), reason="../shared/instances not present")
+pytestmark = needs_shared
 
 
 def test_bench_rc105_feasible_with_real_gap(tmp_path: Path) -> None:

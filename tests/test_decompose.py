@@ -6,7 +6,6 @@ import math
 import time
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,7 +31,7 @@ from dispatchopt.result import Result, Route, Visit
 from dispatchopt.solvers.ortools import solve_ortools
 from dispatchopt.subproblem import Part, subproblem
 from dispatchopt.subproblem import rank_routes as _rank
-from tests.conftest import assert_valid
+from tests.conftest import INSTANCES, assert_valid, needs_shared
 from tests.test_properties import problems
 
 FAST_PART = SolveParams(time_limit=5, solution_limit=20)
@@ -273,16 +272,13 @@ def test_warm_start_completes_on_a_large_day_with_breaks() -> None:
     assert_valid(problem, result)
 
 
-_SHARED = Path(__file__).resolve().parents[2] / "shared" / "instances"
-
-
-@pytest.mark.skipif(not _SHARED.exists(), reason="../shared/instances not present")
+@needs_shared
 @pytest.mark.parametrize(("name", "recreates"), [("R105", True), ("RC201", False)])
 def test_ruin_and_recreate_only_where_groups_or_segments_follow(name: str, recreates: bool) -> None:
     """Solomon R105 (many short routes: groups) is first planned by ruin and recreate; RC201
     (four long routes, too small for segments) is searched whole from the first solution.
     Both plans validate."""
-    problem = read_vrplib(_SHARED / "solomon" / f"{name}.vrp").problem
+    problem = read_vrplib(INSTANCES / "solomon" / f"{name}.vrp").problem
     result = solve(problem, SolveParams(time_limit=2))
     assert_valid(problem, result)
     info = result.details["decomposition"]

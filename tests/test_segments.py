@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from pathlib import Path
-
-import pytest
 
 from dispatchopt import Location, SolveParams, TimeWindow, solve
 from dispatchopt.generate import generate
@@ -18,10 +15,7 @@ from dispatchopt.result import Route
 from dispatchopt.segments import Segment, improve_segments, pick_segments, segment_technician
 from dispatchopt.solvers.ortools import solve_ortools
 from dispatchopt.subproblem import Part, rank_routes
-from tests.conftest import MIN, H, assert_valid, make_problem, tech, ticket
-
-INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "instances"
-needs_shared = pytest.mark.skipif(not INSTANCES.exists(), reason="../shared/instances not present")
+from tests.conftest import INSTANCES, MIN, H, assert_valid, make_problem, needs_shared, tech, ticket
 
 
 def _line_day(last_window: tuple[int, int]) -> tuple[Problem, Route]:

@@ -15,10 +15,7 @@ from dispatchopt import Location, Problem, SolveParams, generate, solve
 from dispatchopt.io.vrplib import read_vrplib
 from dispatchopt.result import Route
 from dispatchopt.solvers.ortools import solve_ortools
-from tests.conftest import assert_valid, make_problem, tech, ticket
-
-INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "instances"
-needs_shared = pytest.mark.skipif(not INSTANCES.exists(), reason="../shared/instances not present")
+from tests.conftest import INSTANCES, assert_valid, make_problem, needs_shared, tech, ticket
 
 
 def test_field_day_is_valid_and_mostly_assigned(field_day: Problem) -> None:

@@ -12,9 +12,7 @@ from dispatchopt import validate
 from dispatchopt.cli import main
 from dispatchopt.io.vrplib import parse_vrplib, read_solution, read_vrplib
 from dispatchopt.plan import time_routes
-
-INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "instances"
-needs_shared = pytest.mark.skipif(not INSTANCES.exists(), reason="../shared/instances not present")
+from tests.conftest import INSTANCES, needs_shared
 
 
 def _bks() -> dict[str, float]:
