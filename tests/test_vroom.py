@@ -189,6 +189,33 @@ def test_break_with_several_time_windows() -> None:
     assert step["id"] == 7 and 5000 <= step["arrival"] <= 6000
 
 
+def test_break_taken_on_site_comes_before_the_service_start() -> None:
+    """A break taken after arriving at a job, before its service: the job step's arrival plus
+    waiting is still the service start (VROOM's convention), so the plan reads back the same."""
+    durations = [[0, 60], [60, 0]]
+    doc = {
+        "vehicles": [
+            {
+                "id": 1,
+                "start_index": 0,
+                "end_index": 0,
+                "time_window": [0, 20000],
+                "breaks": [{"id": 7, "service": 600, "time_windows": [[100, 100]]}],
+            }
+        ],
+        "jobs": [{"id": 1, "location_index": 1, "service": 3000, "time_windows": [[0, 700]]}],
+        "matrices": {"car": {"durations": durations}},
+    }
+    problem, _ = vroom_to_problem(doc)
+    result = solve(problem, SolveParams(time_limit=1))
+    assert validate(problem, result) == []
+    (visit,) = result.routes[0].visits
+    assert visit.arrival <= 100 and visit.start == 700  # arrived, took the break, served
+    out = result_to_vroom(result, problem)
+    (job,) = [s for s in out["routes"][0]["steps"] if s["type"] == "job"]
+    assert job["arrival"] + job["waiting_time"] == visit.start
+
+
 def test_speed_factor_scales_one_vehicles_durations() -> None:
     """speed_factor 2 halves a vehicle's travel times, as in VROOM's output."""
     doc = {

@@ -273,7 +273,9 @@ def result_to_vroom(
                         "type": "job",
                         "id": _id(t.id),
                         **loc(t.location),
-                        "arrival": item.arrival,
+                        # VROOM: service starts at arrival + waiting; a break taken on
+                        # site before the service comes between (its own step).
+                        "arrival": item.start - item.waiting,
                         "duration": travel,
                         "distance": distance,
                         "setup": 0,
