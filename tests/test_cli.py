@@ -148,29 +148,37 @@ def test_replan_bad_event_is_a_clear_error(
     assert "events[0]: type must be one of" in capsys.readouterr().err
 
 
-def test_insert_slots_explain(
-    tmp_path: Path, planned: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`insert`, `slots` and `explain` answer for a new ticket / the unassigned ones."""
+def test_insert_slots_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`insert`, `slots` and `explain` answer for a new ticket / the unassigned ones.
+
+    The example's technicians are full after a good plan; a ninth one without skills (so the
+    plan cannot give them any example ticket) has room for the new ticket, which needs none.
+    """
+    doc = json.loads(EXAMPLE.read_text())
+    doc["technicians"].append({**doc["technicians"][0], "id": "TECH-09", "skills": {}, "stock": {}})
+    example = tmp_path / "roomy.json"
+    example.write_text(json.dumps(doc))
+    planned = tmp_path / "plan.json"
+    assert main(["solve", str(example), "--time-limit", "2", "-q", "-o", str(planned)]) == 0
     new = tmp_path / "new.json"
     new.write_text(
         json.dumps({"id": "NEW-1", "location": {"lat": 45.75, "lon": 4.85}, "duration": "PT15M"})
     )
     out = tmp_path / "ins.json"
-    args = ["insert", str(EXAMPLE), str(planned), str(new), "--top", "2"]
+    args = ["insert", str(example), str(planned), str(new), "--top", "2"]
     assert main([*args, "--repair-now", "2026-11-23T10:00:00+01:00", "-o", str(out)]) == 0
     doc = json.loads(out.read_text())
     takers = {c["technician"] for c in doc["candidates"]}
     assert takers and len(doc["repaired"]) == min(2, len(takers))  # the best two of them
-    assert main(["insert", str(EXAMPLE), str(planned), str(new), "-o", str(out)]) == 0
+    assert main(["insert", str(example), str(planned), str(new), "-o", str(out)]) == 0
     cands = json.loads(out.read_text())["candidates"]
     assert cands and cands == sorted(cands, key=lambda c: c["marginal_cost"])
-    assert main(["slots", str(EXAMPLE), str(planned), str(new), "--days", "1", "-o", str(out)]) == 0
+    assert main(["slots", str(example), str(planned), str(new), "--days", "1", "-o", str(out)]) == 0
     slots = json.loads(out.read_text())["slots"]
     assert len(slots) == 5 and slots[0]["feasible"]
     assert all(s["reason"] for s in slots if not s["feasible"])
-    assert main(["explain", str(EXAMPLE), str(planned), "-o", str(out)]) == 0
+    assert main(["explain", str(example), str(planned), "-o", str(out)]) == 0
     explanations = json.loads(out.read_text())["explanations"]
     assert explanations and all(e["reason"] for e in explanations)
-    assert main(["insert", str(EXAMPLE), str(planned), "NOT-A-TICKET"]) == 2
+    assert main(["insert", str(example), str(planned), "NOT-A-TICKET"]) == 2
     assert "neither a ticket id nor a JSON file" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from dispatchopt import (
     Location,
     ObjectiveWeights,
     Priority,
+    Problem,
     Shift,
     SolveParams,
     Technician,
@@ -16,6 +17,7 @@ from dispatchopt import (
     validate,
 )
 from dispatchopt.plan import time_routes
+from dispatchopt.solvers.ortools import solve_ortools
 from tests.conftest import MIN, H, assignee, make_problem, solve_valid, tech, ticket
 
 
@@ -132,9 +134,9 @@ def test_appointment_window_respected() -> None:
     assert 14 * H <= visit.start <= 15 * H
 
 
-def test_second_window_used_when_first_is_taken() -> None:
-    """With two windows, the ticket that cannot make the first is served in the second."""
-    p = make_problem(
+def _second_window_day() -> Problem:
+    """A fixed 8:00-10:00 job leaves a two-window ticket only its second window (15-16 h)."""
+    return make_problem(
         [tech("A")],
         [
             ticket("fixed", 0, duration=2 * H, time_windows=(TimeWindow(start=8 * H, end=8 * H),)),
@@ -149,8 +151,24 @@ def test_second_window_used_when_first_is_taken() -> None:
             ),
         ],
     )
-    r = solve_valid(p)
+
+
+def test_second_window_used_when_first_is_taken() -> None:
+    """With two windows, the ticket that cannot make the first is served in the second."""
+    r = solve_valid(_second_window_day())
     visit = next(v for v in r.routes[0].visits if v.ticket_id == "two")
+    assert 15 * H <= visit.start <= 16 * H
+
+
+def test_given_routes_keep_a_ticket_in_its_second_window() -> None:
+    """Routes read back (a warm start) keep a ticket served in its second window there: each
+    window is its own node, and the one whose window holds the planned start is used."""
+    p = _second_window_day()
+    first = solve_valid(p)
+    again = solve_ortools(p, SolveParams(time_limit=2, solution_limit=1), initial=first.routes)
+    assert validate(p, again) == []
+    assert again.details["first_solution"] == "INITIAL_ROUTES"
+    visit = next(v for v in again.routes[0].visits if v.ticket_id == "two")
     assert 15 * H <= visit.start <= 16 * H
 
 

@@ -14,6 +14,7 @@ from ortools.util import optional_boolean_pb2
 from dispatchopt import Location, Problem, SolveParams, generate, solve
 from dispatchopt.io.vrplib import read_vrplib
 from dispatchopt.result import Route
+from dispatchopt.solvers import ortools as ortools_backend
 from dispatchopt.solvers.ortools import solve_ortools
 from tests.conftest import INSTANCES, assert_valid, make_problem, needs_shared, tech, ticket
 
@@ -164,19 +165,48 @@ def test_ruin_and_recreate_escapes_the_local_optimum(monkeypatch: pytest.MonkeyP
 def test_ruin_and_recreate_that_leaves_tickets_out_gives_way(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """On this generated day (breaks, skills, parts) OR-Tools' iterated local search starts
-    from an empty plan; after its trial run the metaheuristic searches on from our first
-    solution, and the plan serves as many tickets as without ruin and recreate."""
+    """When ruin and recreate places fewer tickets in its trial run than our first solution
+    (here: the first solution is made to count 1,000 more), the metaheuristic searches on from
+    our first solution instead, and the plan validates."""
     p = generate(60, 6, seed=4)
-    assert any(s.breaks for t in p.technicians for s in t.shifts)
     whole = {"decompose": False, "priority_repair": False}
     calls = _count_ruin_and_recreate(monkeypatch)
+    real = ortools_backend._performed
+    counted: list[int] = []
+
+    def inflated(model: object, solution: object) -> int:
+        counted.append(real(model, solution))  # type: ignore[arg-type]
+        return counted[-1] + (1000 if len(counted) == 1 else 0)
+
+    monkeypatch.setattr(ortools_backend, "_performed", inflated)
     r = solve(p, SolveParams(time_limit=2, iterated_local_search=True, **whole))
-    assert len(calls) == 1
+    assert len(calls) == 1 and len(counted) == 2  # the trial only
     assert_valid(p, r)
-    plain = solve(p, SolveParams(time_limit=2, iterated_local_search=False, **whole))
-    assert len(calls) == 1
-    assert r.kpis.assigned >= plain.kpis.assigned - 1 > 0
+    assert r.kpis.assigned >= counted[0]  # searched on from the first solution
+
+
+def test_two_slot_appointments_leave_exact_scheduling_working(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A generated day with tickets bookable in two slots: OR-Tools' first solution with exact
+    times places as many tickets as without them (none, when each ticket was one node whose
+    time had a hole between its slots), and ruin and recreate passes its trial there."""
+    p = generate(100, 12, seed=0)
+    assert sum(len(t.time_windows) == 2 for t in p.tickets) >= 5
+    params = SolveParams(time_limit=2, decompose=False)
+    model = ortools_backend._build(p, params)
+    first = replace(params, solution_limit=1)
+    placed = []
+    for exact in (False, True):
+        search = ortools_backend._search_parameters(
+            first, "PARALLEL_CHEAPEST_INSERTION", 2.0, len(p.tickets), exact_times=exact
+        )
+        placed.append(ortools_backend._performed(model, model.routing.SolveWithParameters(search)))
+    assert placed[1] >= placed[0] > 0
+    calls = _count_ruin_and_recreate(monkeypatch)
+    r = solve(p, SolveParams(time_limit=2, decompose=False, priority_repair=False))
+    assert len(calls) == 2  # the trial, then the rest
+    assert_valid(p, r)
 
 
 def test_portfolio_keeps_the_cheapest_valid_plan(field_day: Problem) -> None:

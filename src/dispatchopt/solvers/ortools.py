@@ -7,10 +7,9 @@ search. Costs are integers in ``1 / COST_SCALE`` currency units.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,6 +52,8 @@ _RUIN_STRING = 10
 _STATUS = {1: "feasible", 2: "feasible", 7: "optimal"}
 
 IntArray = npt.NDArray[np.int64]
+#: ``node_of(ticket, start)``: see :func:`_node_of`.
+NodeOf = Callable[[int, int], int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class _Model:
     time: pywrapcp.RoutingDimension
     breaks: list[list[tuple[str, object]]]
     ticket_of_node: IntArray
+    """Ticket index per node (-1 for depots); a ticket with several time windows has a node
+    per window (see :func:`_visit_nodes`)."""
     offset: int
     eligibility: Eligibility
     warm_routes: list[list[int]] | None = None
@@ -142,15 +145,17 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
     veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
     prior = _baseline_of(problem)
 
-    # Nodes: active tickets first, then one node per distinct depot location.
+    # Nodes: visits (one per active ticket and time window), then one per depot location.
+    visit_ticket, visit_window = _visit_nodes(problem, active)
+    n_visits = len(visit_ticket)
     depot_rows = np.unique(np.concatenate([table.start[veh_tech], table.end[veh_tech]]))
-    depot_node = {int(r): len(active) + k for k, r in enumerate(depot_rows)}
-    node_loc = np.concatenate([table.ticket[active], depot_rows]).astype(np.int64)
+    depot_node = {int(r): n_visits + k for k, r in enumerate(depot_rows)}
+    node_loc = np.concatenate([table.ticket[visit_ticket], depot_rows]).astype(np.int64)
     n_nodes = len(node_loc)
     mats = problem.travel_matrices
     dist = mats.distance[np.ix_(node_loc, node_loc)]
     service = np.zeros(n_nodes, dtype=np.int64)
-    service[: len(active)] = [tickets[i].duration for i in active]
+    service[:n_visits] = [tickets[i].duration for i in visit_ticket]
     # Driving time per vehicle: one matrix per distinct speed factor, shared by its vehicles.
     veh_dur: list[IntArray] = [np.zeros((0, 0), dtype=np.int64)] * len(vehicles)
     veh_transit: list[IntArray] = list(veh_dur)
@@ -200,7 +205,7 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
                     + dist * (tech.cost_per_km * COST_SCALE / 1000.0)
                 ).astype(np.int64)
             if prior.resequence is not None:
-                cost = cost + prior.resequence_matrix(active, n_nodes)
+                cost = cost + prior.resequence_matrix(visit_ticket, n_nodes)
             classes[key] = routing.RegisterTransitMatrix(cost.tolist())
         routing.SetArcCostEvaluatorOfVehicle(classes[key], v)
         slack_cost = round(tech.cost_per_hour * COST_SCALE / 3600.0)
@@ -269,16 +274,13 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
             int(penalty[node]) + prior.unassign.get(int(i), 0), _penalty_cap(len(active))
         )
     all_vehicles = len(vehicles)
-    for node, i in enumerate(active):
+    for node, i in enumerate(visit_ticket):
         ticket = tickets[i]
         index = manager.NodeToIndex(node)
         cumul = time_dim.CumulVar(index)
         if ticket.time_windows:
-            windows = ticket.time_windows
-            cumul.SetRange(windows[0].start - offset, windows[-1].end - offset)
-            for before, after in itertools.pairwise(windows):
-                if after.start - before.end > 1:
-                    cumul.RemoveInterval(before.end + 1 - offset, after.start - 1 - offset)
+            window = ticket.time_windows[visit_window[node]]
+            cumul.SetRange(window.start - offset, window.end - offset)
         upper: list[tuple[int, int]] = []  # (bound, coefficient); OR-Tools keeps one per node
         if ticket.due_by is not None:
             coef = problem.weights.lateness_cost_per_hour[ticket.priority] * COST_SCALE / 3600.0
@@ -300,28 +302,76 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
             # SetAllowedVehiclesForIndex's absl::Span argument is not wrapped in the 9.15 Python
             # package; restricting the vehicle variable is equivalent (-1 = unperformed).
             routing.VehicleVar(index).SetValues([-1, *(int(x) for x in allowed)])
-        routing.AddDisjunction([index], int(penalty[node]))
+    # One disjunction per ticket over its nodes: at most one is visited, else the penalty.
+    copies: dict[int, list[int]] = {}
+    for node, i in enumerate(visit_ticket):
+        copies.setdefault(int(i), []).append(manager.NodeToIndex(node))
+    for k, i in enumerate(active):
+        routing.AddDisjunction(copies[int(i)], int(penalty[k]), 1)
 
-    _add_amount_dimensions(problem, routing, elig, active, n_nodes)
-    _add_max_jobs(problem, routing, len(active), n_nodes)
+    _add_amount_dimensions(problem, routing, elig, visit_ticket, len(active), n_nodes)
+    _add_max_jobs(problem, routing, n_visits, n_nodes)
     _add_route_limit(problem, routing, veh_dur, "max_travel_time", elig)
     _add_route_limit(problem, routing, veh_transit, "max_busy_time", elig)
     _add_route_limit(problem, routing, [dist] * len(vehicles), "max_distance", elig)
-    _add_assignment_costs(problem, routing, active, n_nodes, prior)
+    _add_assignment_costs(problem, routing, visit_ticket, n_nodes, prior)
 
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
-    ticket_of_node[: len(active)] = active
-    warm = prior.routes(active, elig, len(vehicles)) if prior.warm_start else None
+    ticket_of_node[:n_visits] = visit_ticket
+    node_of = _node_of(problem, visit_ticket, visit_window)
+    warm = prior.routes(node_of, elig, len(vehicles)) if prior.warm_start else None
     if warm is None and initial is not None:
-        warm = _initial_routes(problem, initial, active, elig)
+        warm = _initial_routes(problem, initial, node_of, elig)
     return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig, warm)
 
 
+def _visit_nodes(problem: Problem, active: IntArray) -> tuple[IntArray, IntArray]:
+    """Ticket and time-window index of each visit node.
+
+    Node ``k < len(active)`` is ticket ``active[k]`` in its first window (or without windows);
+    each further window of a ticket adds a node after those, and one disjunction per ticket
+    lets at most one of its nodes be visited. One node whose time has holes between the
+    windows made OR-Tools' exact scheduling reject plans its search had accepted: on a
+    generated day of 100 tickets (10 with two appointment slots) parallel cheapest insertion
+    placed none of them with exact times, and ruin and recreate never got past its first
+    solution.
+    """
+    tickets = problem.tickets
+    extra = [(int(i), w) for i in active for w in range(1, len(tickets[i].time_windows))]
+    visit_ticket = np.concatenate([active, np.array([i for i, _ in extra], dtype=np.int64)]).astype(
+        np.int64
+    )
+    visit_window = np.concatenate(
+        [np.zeros(len(active), dtype=np.int64), np.array([w for _, w in extra], dtype=np.int64)]
+    )
+    return visit_ticket, visit_window
+
+
+def _node_of(problem: Problem, visit_ticket: IntArray, visit_window: IntArray) -> NodeOf:
+    """``node_of(ticket, start)``: the node visiting ``ticket`` (a problem index) in the window
+    that holds ``start`` (its first node if none does); ``None`` if the ticket has no node."""
+    nodes: dict[int, list[int]] = {}
+    for node, i in enumerate(visit_ticket):
+        nodes.setdefault(int(i), []).append(node)
+    tickets = problem.tickets
+
+    def node_of(ticket: int, start: int) -> int | None:
+        mine = nodes.get(ticket)
+        if not mine:
+            return None
+        windows = tickets[ticket].time_windows
+        for node in mine:
+            if windows and windows[visit_window[node]].contains(start):
+                return node
+        return mine[0]
+
+    return node_of
+
+
 def _initial_routes(
-    problem: Problem, initial: Sequence[Route], active: IntArray, elig: Eligibility
+    problem: Problem, initial: Sequence[Route], node_of: NodeOf, elig: Eligibility
 ) -> list[list[int]]:
     """``initial`` as node lists per vehicle, keeping tickets that are active and allowed."""
-    node_of = {int(i): node for node, i in enumerate(active)}
     vehicle_of = {(v.technician, v.shift): k for k, v in enumerate(problem.vehicles)}
     tech_pos, ticket_pos = problem.technician_index, problem.ticket_index
     out: list[list[int]] = [[] for _ in problem.vehicles]
@@ -329,8 +379,9 @@ def _initial_routes(
         v = vehicle_of[(tech_pos[route.technician_id], route.shift_index)]
         for visit in route.visits:
             i = ticket_pos[visit.ticket_id]
-            if i in node_of and elig.allowed[i, v]:
-                out[v].append(node_of[i])
+            node = node_of(i, visit.start)
+            if node is not None and elig.allowed[i, v]:
+                out[v].append(node)
     return out
 
 
@@ -338,11 +389,13 @@ def _add_amount_dimensions(
     problem: Problem,
     routing: pywrapcp.RoutingModel,
     elig: Eligibility,
-    active: IntArray,
+    visit_ticket: IntArray,
+    n_tickets: int,
     n_nodes: int,
 ) -> None:
     """Van stock (parts) and capacity (load, pickup) as capacity dimensions, only where they
-    can bind.
+    can bind. ``visit_ticket``: ticket per visit node, the first ``n_tickets`` of them one per
+    ticket.
 
     An amount that is only delivered (or only picked up) is a plain sum along the route. One
     that is both delivered and picked up changes along the route: ``onboard`` starts at the
@@ -352,11 +405,12 @@ def _add_amount_dimensions(
     tickets = problem.tickets
     techs = problem.technicians
     vehicles = problem.vehicles
+    active = visit_ticket[:n_tickets]
     allowed = elig.allowed[active].T.astype(np.int64)  # V x active
 
     def amounts(attr: str, name: str) -> IntArray:
         out = np.zeros(n_nodes, dtype=np.int64)
-        out[: len(active)] = [getattr(tickets[i], attr).get(name, 0) for i in active]
+        out[: len(visit_ticket)] = [getattr(tickets[i], attr).get(name, 0) for i in visit_ticket]
         return out
 
     def caps_of(tech_attr: str, name: str) -> list[int]:
@@ -394,16 +448,16 @@ def _add_amount_dimensions(
 
 
 def _add_max_jobs(
-    problem: Problem, routing: pywrapcp.RoutingModel, n_active: int, n_nodes: int
+    problem: Problem, routing: pywrapcp.RoutingModel, n_visits: int, n_nodes: int
 ) -> None:
     techs = problem.technicians
     limits = [techs[v.technician].max_jobs for v in problem.vehicles]
-    if all(lim is None or lim >= n_active for lim in limits):
+    if all(lim is None or lim >= n_visits for lim in limits):
         return
-    ones = [1] * n_active + [0] * (n_nodes - n_active)
+    ones = [1] * n_visits + [0] * (n_nodes - n_visits)
     cb = routing.RegisterUnaryTransitVector(ones)
     routing.AddDimensionWithVehicleCapacity(
-        cb, 0, [n_active if lim is None else lim for lim in limits], True, "max_tasks"
+        cb, 0, [n_visits if lim is None else lim for lim in limits], True, "max_tasks"
     )
 
 
@@ -472,7 +526,8 @@ def _add_assignment_costs(
     n_nodes: int,
     before: _BaselineTerms,
 ) -> None:
-    """Per-vehicle unary costs: another technician than preferred, and baseline moves."""
+    """Per-vehicle unary costs: another technician than preferred, and baseline moves.
+    ``active``: the ticket of each visit node."""
     tickets = problem.tickets
     vehicles = problem.vehicles
     veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
@@ -511,7 +566,8 @@ class _BaselineTerms:
     warm_start: bool
 
     def vehicle_costs(self, active: IntArray) -> IntArray:
-        """(active tickets x vehicles) cost of serving each ticket on each vehicle."""
+        """(visit nodes x vehicles) cost of serving each node on each vehicle; ``active``: the
+        ticket of each node."""
         vehicles = self.problem.vehicles
         out = np.zeros((len(active), len(vehicles)), dtype=np.int64)
         baseline = self.problem.baseline
@@ -536,7 +592,8 @@ class _BaselineTerms:
         return out
 
     def resequence_matrix(self, active: IntArray, n_nodes: int) -> IntArray:
-        """Arc cost for going from A to B where B came before A on the same previous route."""
+        """Arc cost for going from A to B where B came before A on the same previous route;
+        ``active``: the ticket of each visit node."""
         out = np.zeros((n_nodes, n_nodes), dtype=np.int64)
         rows = [
             (node, *self.planned[int(i)][::2])
@@ -550,17 +607,15 @@ class _BaselineTerms:
         out[np.ix_(node, node)] = np.where(backwards, self.resequence, 0)
         return out
 
-    def routes(
-        self, active: IntArray, elig: Eligibility, n_vehicles: int
-    ) -> list[list[int]] | None:
+    def routes(self, node_of: NodeOf, elig: Eligibility, n_vehicles: int) -> list[list[int]] | None:
         """Previous routes as node lists, keeping tickets still active and allowed there."""
         if not self.planned:
             return None
-        node_of = {int(i): node for node, i in enumerate(active)}
         seqs: list[list[tuple[int, int]]] = [[] for _ in range(n_vehicles)]
-        for i, (v, _start, pos) in self.planned.items():
-            if i in node_of and elig.allowed[i, v]:
-                seqs[v].append((pos, node_of[i]))
+        for i, (v, start, pos) in self.planned.items():
+            node = node_of(i, start)
+            if node is not None and elig.allowed[i, v]:
+                seqs[v].append((pos, node))
         return [[node for _, node in sorted(seq)] for seq in seqs]
 
 
@@ -759,7 +814,7 @@ def _extract(
             )
         )
     unassigned = [u for i, u in sorted(model.eligibility.reasons.items())]
-    for i in model.ticket_of_node[model.ticket_of_node >= 0]:
+    for i in np.unique(model.ticket_of_node[model.ticket_of_node >= 0]):
         if int(i) not in served:
             names = eligible_technicians(problem, model.eligibility.allowed[i])
             unassigned.append(
@@ -869,12 +924,12 @@ def _recreate(
     """Ruin and recreate (:func:`_ruin_and_recreate`) until ``deadline``; ``None`` if it
     places fewer tickets than the ``first`` solution in a short trial run.
 
-    OR-Tools' iterated local search builds its own first solution and ignores given ones. On
-    many generated field-service days that solution leaves every ticket out, and ruin and
-    recreate cannot grow a plan from nothing (a 60-ticket day: with appointment windows and van
-    stock together; with either alone it works, as on the benchmark instances and the bundled
-    example). The trial run (a tenth of the time, at most :data:`_TRIAL_SECONDS`) tells the
-    two apart; on failure the metaheuristic searches on from ``first`` instead.
+    OR-Tools' iterated local search builds its own first solution, with exact times, and
+    ignores given ones. Should that place fewer tickets than ours (it placed none on generated
+    field-service days until tickets with two appointment slots got a node per slot, see
+    :func:`_visit_nodes`), ruin and recreate would have to grow the plan back. The trial run
+    (a tenth of the time, at most :data:`_TRIAL_SECONDS`) checks; on failure the metaheuristic
+    searches on from ``first`` instead.
     """
     routing = model.routing
     placed = _performed(model, first)
@@ -980,7 +1035,7 @@ def solve_ortools(
     if "ALL_UNPERFORMED" not in strategies:
         strategies.append("ALL_UNPERFORMED")
     used = strategies[0]
-    n_active = int((model.ticket_of_node >= 0).sum())
+    n_active = len(np.unique(model.ticket_of_node[model.ticket_of_node >= 0]))
     if model.warm_routes is not None:
         solution = _warm_start(model, params, strategies[0], deadline, n_active)
         if solution is not None:
