@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import time
 from dataclasses import replace
@@ -50,6 +51,24 @@ def test_time_limit_honoured() -> None:
     r = solve(p, SolveParams(time_limit=1.0))
     assert time.perf_counter() - started < 1.0 + 1.5  # build and extraction included
     assert_valid(p, r)
+
+
+def test_search_goes_on_in_the_time_the_priority_repair_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small day: the priority repair needs little of the 20 % kept for it, and the search
+    goes on from the repaired plan in the rest; the plan is no worse and ends near the limit.
+    With a larger minimum the search does not go on and the time is left unused."""
+    solve_module = importlib.import_module("dispatchopt.solve")  # the package exports the function
+    p = generate(40, 5, seed=2)
+    assert len({t.priority for t in p.tickets}) > 1  # else nothing is kept for the repair
+    on = solve(p, SolveParams(time_limit=3))
+    assert_valid(p, on)
+    assert "search_on" in on.details and on.runtime > 2.8
+    monkeypatch.setattr(solve_module, "_SEARCH_ON_MIN", 1e9)
+    off = solve(p, SolveParams(time_limit=3))
+    assert "search_on" not in off.details and off.runtime < 2.8
+    assert (on.kpis.assigned, -on.objective) >= (off.kpis.assigned, -off.objective)
 
 
 def test_fallback_when_first_strategy_fails() -> None:

@@ -89,7 +89,8 @@ class SolveParams:
     priority_repair
         After the search, serve unassigned tickets by ejecting strictly lower-priority visits
         (:mod:`dispatchopt.ejection`); 20 % of the time limit (at most 10 s) is kept for it
-        when tickets have more than one priority.
+        when tickets have more than one priority, and what it leaves unused goes back to the
+        search, from the repaired plan.
     decompose
         Plan a large day (250 tickets or more) in parts of nearby tickets and technicians,
         a smaller one from its first solution; then, under a time limit of 2 s or more
