@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from dispatchopt import (
     Break,
     Location,
@@ -170,6 +172,26 @@ def test_given_routes_keep_a_ticket_in_its_second_window() -> None:
     assert again.details["first_solution"] == "INITIAL_ROUTES"
     visit = next(v for v in again.routes[0].visits if v.ticket_id == "two")
     assert 15 * H <= visit.start <= 16 * H
+
+
+def test_touching_windows_are_one_node_and_gaps_split_them() -> None:
+    """Windows 13-15 h and 15-17 h are one span (one node); 9-10 h and 15-16 h are two nodes,
+    each bounded by its own window."""
+    from dispatchopt.solvers.ortools import _visit_nodes
+
+    touching = (TimeWindow(start=13 * H, end=15 * H), TimeWindow(start=15 * H, end=17 * H))
+    apart = (TimeWindow(start=9 * H, end=10 * H), TimeWindow(start=15 * H, end=16 * H))
+    p = make_problem(
+        [tech("A")],
+        [
+            ticket("touching", 0, time_windows=touching),
+            ticket("apart", 0, time_windows=apart),
+            ticket("free", 0),
+        ],
+    )
+    tickets, spans = _visit_nodes(p, np.arange(3))
+    assert tickets.tolist() == [0, 1, 2, 1]
+    assert spans == [(13 * H, 17 * H), (9 * H, 10 * H), None, (15 * H, 16 * H)]
 
 
 def test_sla_due_by_orders_the_route() -> None:

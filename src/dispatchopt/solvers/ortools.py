@@ -54,6 +54,8 @@ _STATUS = {1: "feasible", 2: "feasible", 7: "optimal"}
 IntArray = npt.NDArray[np.int64]
 #: ``node_of(ticket, start)``: see :func:`_node_of`.
 NodeOf = Callable[[int, int], int | None]
+#: Earliest and latest service start of a visit node.
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +67,8 @@ class _Model:
     time: pywrapcp.RoutingDimension
     breaks: list[list[tuple[str, object]]]
     ticket_of_node: IntArray
-    """Ticket index per node (-1 for depots); a ticket with several time windows has a node
-    per window (see :func:`_visit_nodes`)."""
+    """Ticket index per node (-1 for depots); a ticket whose time windows have gaps has a node
+    per span of them (see :func:`_visit_nodes`)."""
     offset: int
     eligibility: Eligibility
     warm_routes: list[list[int]] | None = None
@@ -146,7 +148,7 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
     prior = _baseline_of(problem)
 
     # Nodes: visits (one per active ticket and time window), then one per depot location.
-    visit_ticket, visit_window = _visit_nodes(problem, active)
+    visit_ticket, spans = _visit_nodes(problem, active)
     n_visits = len(visit_ticket)
     depot_rows = np.unique(np.concatenate([table.start[veh_tech], table.end[veh_tech]]))
     depot_node = {int(r): n_visits + k for k, r in enumerate(depot_rows)}
@@ -278,9 +280,9 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
         ticket = tickets[i]
         index = manager.NodeToIndex(node)
         cumul = time_dim.CumulVar(index)
-        if ticket.time_windows:
-            window = ticket.time_windows[visit_window[node]]
-            cumul.SetRange(window.start - offset, window.end - offset)
+        span = spans[node]
+        if span is not None:
+            cumul.SetRange(span[0] - offset, span[1] - offset)
         upper: list[tuple[int, int]] = []  # (bound, coefficient); OR-Tools keeps one per node
         if ticket.due_by is not None:
             coef = problem.weights.lateness_cost_per_hour[ticket.priority] * COST_SCALE / 3600.0
@@ -318,50 +320,54 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
 
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
     ticket_of_node[:n_visits] = visit_ticket
-    node_of = _node_of(problem, visit_ticket, visit_window)
+    node_of = _node_of(visit_ticket, spans)
     warm = prior.routes(node_of, elig, len(vehicles)) if prior.warm_start else None
     if warm is None and initial is not None:
         warm = _initial_routes(problem, initial, node_of, elig)
     return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig, warm)
 
 
-def _visit_nodes(problem: Problem, active: IntArray) -> tuple[IntArray, IntArray]:
-    """Ticket and time-window index of each visit node.
+def _visit_nodes(problem: Problem, active: IntArray) -> tuple[IntArray, list[Span | None]]:
+    """Ticket and start span of each visit node.
 
-    Node ``k < len(active)`` is ticket ``active[k]`` in its first window (or without windows);
-    each further window of a ticket adds a node after those, and one disjunction per ticket
-    lets at most one of its nodes be visited. One node whose time has holes between the
-    windows made OR-Tools' exact scheduling reject plans its search had accepted: on a
-    generated day of 100 tickets (10 with two appointment slots) parallel cheapest insertion
-    placed none of them with exact times, and ruin and recreate never got past its first
-    solution.
+    A ticket's time windows that touch (a gap of at most a second) form one span. Node
+    ``k < len(active)`` is ticket ``active[k]`` in its first span (``None`` without windows);
+    each further span adds a node after those, and one disjunction per ticket lets at most one
+    of its nodes be visited. One node whose time has holes between the windows made OR-Tools'
+    exact scheduling reject plans its search had accepted: on a generated day of 100 tickets
+    (10 with two appointment slots) parallel cheapest insertion placed none of them with exact
+    times, and ruin and recreate never got past its first solution.
     """
     tickets = problem.tickets
-    extra = [(int(i), w) for i in active for w in range(1, len(tickets[i].time_windows))]
-    visit_ticket = np.concatenate([active, np.array([i for i, _ in extra], dtype=np.int64)]).astype(
-        np.int64
-    )
-    visit_window = np.concatenate(
-        [np.zeros(len(active), dtype=np.int64), np.array([w for _, w in extra], dtype=np.int64)]
-    )
-    return visit_ticket, visit_window
+    first: list[Span | None] = []
+    extra: list[tuple[int, Span]] = []
+    for i in active:
+        spans: list[Span] = []
+        for w in tickets[i].time_windows:
+            if spans and w.start - spans[-1][1] <= 1:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], w.end))
+            else:
+                spans.append((w.start, w.end))
+        first.append(spans[0] if spans else None)
+        extra += [(int(i), span) for span in spans[1:]]
+    visit_ticket = np.array([*active, *(i for i, _ in extra)], dtype=np.int64)
+    return visit_ticket, [*first, *(span for _, span in extra)]
 
 
-def _node_of(problem: Problem, visit_ticket: IntArray, visit_window: IntArray) -> NodeOf:
-    """``node_of(ticket, start)``: the node visiting ``ticket`` (a problem index) in the window
+def _node_of(visit_ticket: IntArray, spans: Sequence[Span | None]) -> NodeOf:
+    """``node_of(ticket, start)``: the node visiting ``ticket`` (a problem index) in the span
     that holds ``start`` (its first node if none does); ``None`` if the ticket has no node."""
     nodes: dict[int, list[int]] = {}
     for node, i in enumerate(visit_ticket):
         nodes.setdefault(int(i), []).append(node)
-    tickets = problem.tickets
 
     def node_of(ticket: int, start: int) -> int | None:
         mine = nodes.get(ticket)
         if not mine:
             return None
-        windows = tickets[ticket].time_windows
         for node in mine:
-            if windows and windows[visit_window[node]].contains(start):
+            span = spans[node]
+            if span is not None and span[0] <= start <= span[1]:
                 return node
         return mine[0]
 
