@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dispatchopt import InputError, SolveParams, solve, validate
+from dispatchopt import InputError, Problem, SolveParams, solve, validate
 from dispatchopt.cli import main
 from dispatchopt.io.vroom import result_to_vroom, vroom_to_problem
 
@@ -162,10 +162,8 @@ def test_max_travel_time_and_distance_mapped() -> None:
     assert sorted(len(r.visits) for r in result.routes) == [1, 1]
 
 
-def test_break_with_several_time_windows() -> None:
-    """A VROOM break's time_windows bound its start; the second window is used when the first
-    is taken by a fixed job, and the output carries the break step."""
-    durations = [[0, 60], [60, 0]]
+def _break_and_job(break_windows: list[list[int]], job_windows: list[list[int]]) -> Problem:
+    """One vehicle (depot 0, 60 s from the job) with a 600 s break, and one 3000 s job."""
     doc = {
         "vehicles": [
             {
@@ -173,13 +171,20 @@ def test_break_with_several_time_windows() -> None:
                 "start_index": 0,
                 "end_index": 0,
                 "time_window": [0, 20000],
-                "breaks": [{"id": 7, "service": 600, "time_windows": [[1000, 1500], [5000, 6000]]}],
+                "breaks": [{"id": 7, "service": 600, "time_windows": break_windows}],
             }
         ],
-        "jobs": [{"id": 1, "location_index": 1, "service": 3000, "time_windows": [[900, 900]]}],
-        "matrices": {"car": {"durations": durations}},
+        "jobs": [{"id": 1, "location_index": 1, "service": 3000, "time_windows": job_windows}],
+        "matrices": {"car": {"durations": [[0, 60], [60, 0]]}},
     }
     problem, _ = vroom_to_problem(doc)
+    return problem
+
+
+def test_break_with_several_time_windows() -> None:
+    """A VROOM break's time_windows bound its start; the second window is used when the first
+    is taken by a fixed job, and the output carries the break step."""
+    problem = _break_and_job([[1000, 1500], [5000, 6000]], [[900, 900]])
     (brk,) = problem.technicians[0].shifts[0].breaks
     assert brk.windows == ((1000, 2100), (5000, 6600))
     result = solve(problem, SolveParams(time_limit=2))
@@ -192,21 +197,7 @@ def test_break_with_several_time_windows() -> None:
 def test_break_taken_on_site_comes_before_the_service_start() -> None:
     """A break taken after arriving at a job, before its service: the job step's arrival plus
     waiting is still the service start (VROOM's convention), so the plan reads back the same."""
-    durations = [[0, 60], [60, 0]]
-    doc = {
-        "vehicles": [
-            {
-                "id": 1,
-                "start_index": 0,
-                "end_index": 0,
-                "time_window": [0, 20000],
-                "breaks": [{"id": 7, "service": 600, "time_windows": [[100, 100]]}],
-            }
-        ],
-        "jobs": [{"id": 1, "location_index": 1, "service": 3000, "time_windows": [[0, 700]]}],
-        "matrices": {"car": {"durations": durations}},
-    }
-    problem, _ = vroom_to_problem(doc)
+    problem = _break_and_job([[100, 100]], [[0, 700]])
     result = solve(problem, SolveParams(time_limit=1))
     assert validate(problem, result) == []
     (visit,) = result.routes[0].visits
