@@ -305,11 +305,12 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
             # package; restricting the vehicle variable is equivalent (-1 = unperformed).
             routing.VehicleVar(index).SetValues([-1, *(int(x) for x in allowed)])
     # One disjunction per ticket over its nodes: at most one is visited, else the penalty.
-    copies: dict[int, list[int]] = {}
+    nodes_of: dict[int, list[int]] = {}
     for node, i in enumerate(visit_ticket):
-        copies.setdefault(int(i), []).append(manager.NodeToIndex(node))
+        nodes_of.setdefault(int(i), []).append(node)
     for k, i in enumerate(active):
-        routing.AddDisjunction(copies[int(i)], int(penalty[k]), 1)
+        indices = [manager.NodeToIndex(node) for node in nodes_of[int(i)]]
+        routing.AddDisjunction(indices, int(penalty[k]), 1)
 
     _add_amount_dimensions(problem, routing, elig, visit_ticket, len(active), n_nodes)
     _add_max_jobs(problem, routing, n_visits, n_nodes)
@@ -320,7 +321,7 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
 
     ticket_of_node = np.full(n_nodes, -1, dtype=np.int64)
     ticket_of_node[:n_visits] = visit_ticket
-    node_of = _node_of(visit_ticket, spans)
+    node_of = _node_of(nodes_of, spans)
     warm = prior.routes(node_of, elig, len(vehicles)) if prior.warm_start else None
     if warm is None and initial is not None:
         warm = _initial_routes(problem, initial, node_of, elig)
@@ -354,15 +355,13 @@ def _visit_nodes(problem: Problem, active: IntArray) -> tuple[IntArray, list[Spa
     return visit_ticket, [*first, *(span for _, span in extra)]
 
 
-def _node_of(visit_ticket: IntArray, spans: Sequence[Span | None]) -> NodeOf:
+def _node_of(nodes_of: dict[int, list[int]], spans: Sequence[Span | None]) -> NodeOf:
     """``node_of(ticket, start)``: the node visiting ``ticket`` (a problem index) in the span
-    that holds ``start`` (its first node if none does); ``None`` if the ticket has no node."""
-    nodes: dict[int, list[int]] = {}
-    for node, i in enumerate(visit_ticket):
-        nodes.setdefault(int(i), []).append(node)
+    that holds ``start`` (its first node if none does); ``None`` if the ticket has no node.
+    ``nodes_of``: the visit nodes of each ticket; ``spans``: the span of each node."""
 
     def node_of(ticket: int, start: int) -> int | None:
-        mine = nodes.get(ticket)
+        mine = nodes_of.get(ticket)
         if not mine:
             return None
         for node in mine:
@@ -528,25 +527,25 @@ def _add_route_limit(
 def _add_assignment_costs(
     problem: Problem,
     routing: pywrapcp.RoutingModel,
-    active: IntArray,
+    node_ticket: IntArray,
     n_nodes: int,
     before: _BaselineTerms,
 ) -> None:
     """Per-vehicle unary costs: another technician than preferred, and baseline moves.
-    ``active``: the ticket of each visit node."""
+    ``node_ticket``: the ticket of each visit node."""
     tickets = problem.tickets
     vehicles = problem.vehicles
     veh_tech = np.array([v.technician for v in vehicles], dtype=np.int64)
     cost = np.zeros((n_nodes, len(vehicles)), dtype=np.int64)
-    if any(tickets[i].preferred_technicians for i in active):
+    if any(tickets[i].preferred_technicians for i in node_ticket):
         price = round(problem.weights.preference_cost * COST_SCALE)
         tech_pos = problem.technician_index
-        for node, i in enumerate(active):
+        for node, i in enumerate(node_ticket):
             preferred = tickets[i].preferred_technicians
             if preferred:
                 ok = np.isin(veh_tech, [tech_pos[x] for x in preferred])
                 cost[node, ~ok] += price
-    cost[: len(active)] += before.vehicle_costs(active)
+    cost[: len(node_ticket)] += before.vehicle_costs(node_ticket)
     if not cost.any():
         return
     total = int(cost.sum(axis=0).max(initial=0))
@@ -571,11 +570,11 @@ class _BaselineTerms:
     resequence: int | None
     warm_start: bool
 
-    def vehicle_costs(self, active: IntArray) -> IntArray:
-        """(visit nodes x vehicles) cost of serving each node on each vehicle; ``active``: the
-        ticket of each node."""
+    def vehicle_costs(self, node_ticket: IntArray) -> IntArray:
+        """(visit nodes x vehicles) cost of serving each node on each vehicle; ``node_ticket``:
+        the ticket of each node."""
         vehicles = self.problem.vehicles
-        out = np.zeros((len(active), len(vehicles)), dtype=np.int64)
+        out = np.zeros((len(node_ticket), len(vehicles)), dtype=np.int64)
         baseline = self.problem.baseline
         if baseline is None or not self.planned:
             return out
@@ -588,7 +587,7 @@ class _BaselineTerms:
         day = np.array([self.problem.shift_day(*v) for v in vehicles], dtype=np.int64)
         rows = [
             (node, self.planned[int(i)][0])
-            for node, i in enumerate(active)
+            for node, i in enumerate(node_ticket)
             if int(i) in self.planned
         ]
         if rows:
@@ -597,13 +596,13 @@ class _BaselineTerms:
             out[node] += np.where(day[None, :] != day[v0][:, None], move_day, 0)
         return out
 
-    def resequence_matrix(self, active: IntArray, n_nodes: int) -> IntArray:
+    def resequence_matrix(self, node_ticket: IntArray, n_nodes: int) -> IntArray:
         """Arc cost for going from A to B where B came before A on the same previous route;
-        ``active``: the ticket of each visit node."""
+        ``node_ticket``: the ticket of each visit node."""
         out = np.zeros((n_nodes, n_nodes), dtype=np.int64)
         rows = [
             (node, *self.planned[int(i)][::2])
-            for node, i in enumerate(active)
+            for node, i in enumerate(node_ticket)
             if int(i) in self.planned
         ]
         if not rows or not self.resequence:
