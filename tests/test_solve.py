@@ -305,3 +305,46 @@ def test_search_goes_on_from_a_first_solution_built_without_exact_times() -> Non
     assert_valid(p, searched)
     assert first.details["first_solution"] == searched.details["first_solution"]
     assert searched.objective < first.objective
+
+
+def test_local_cheapest_insertion_places_the_higher_priority_first() -> None:
+    """Two technicians with room for one job each; a routine job only A may do, one only B
+    may do, and an urgent one either may do. Inserted fewest-technicians-first (OR-Tools'
+    default) the routine jobs take both places and the urgent one is left out; by penalty
+    first, the urgent job is placed and one routine job waits."""
+    techs = [
+        tech("A", skills={"x": 1}, max_jobs=1),
+        tech("B", home=9, skills={"y": 1}, max_jobs=1),
+    ]
+    tickets = [
+        ticket("L-x", 1, skills={"x": 1}, priority="low"),
+        ticket("L-y", 8, skills={"y": 1}, priority="low"),
+        ticket("U", 5, priority="urgent"),
+    ]
+    p = make_problem(techs, tickets)
+    params = SolveParams(
+        time_limit=5,
+        solution_limit=1,
+        first_solution="LOCAL_CHEAPEST_INSERTION",
+        priority_repair=False,
+        decompose=False,
+    )
+    r = solve_ortools(p, params)
+    assert_valid(p, r)
+    assert r.details["first_solution"] == "LOCAL_CHEAPEST_INSERTION"
+    assert r.route_of("U") is not None
+    assert r.kpis.assigned == 2
+
+
+def test_ruin_and_recreate_reinserts_by_priority_first() -> None:
+    """The recreate step of ruin and recreate orders tickets as the first solution does."""
+    search = ortools_backend._search_parameters(
+        SolveParams(), "PARALLEL_CHEAPEST_INSERTION", 1.0, 10, ruin_and_recreate=True
+    )
+    recreate = search.iterated_local_search_parameters.ruin_recreate_parameters  # type: ignore[attr-defined]
+    lci = recreate.recreate_strategy.parameters.local_cheapest_insertion
+    first = search.local_cheapest_insertion_parameters  # type: ignore[attr-defined]
+    cls = type(lci)
+    expected = [cls.SORTING_PROPERTY_PENALTY, cls.SORTING_PROPERTY_ALLOWED_VEHICLES]
+    assert list(lci.insertion_sorting_properties) == expected
+    assert list(first.insertion_sorting_properties) == expected

