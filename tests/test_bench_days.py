@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from dispatchopt import InputError, SolveParams, generate
-from dispatchopt.bench_days import expressible, format_days, parse_size, run_days, write_days_csv
+from dispatchopt.bench_days import (
+    DayRow,
+    DaySide,
+    expressible,
+    format_days,
+    parse_size,
+    priority_verdict,
+    run_days,
+    summarize_days,
+    write_days_csv,
+)
 from dispatchopt.cli import main
 
 
@@ -46,3 +56,44 @@ def test_vroom_side_by_side_plans_pass_our_validator(tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     assert [r["solver"] for r in rows] == ["dispatchopt", "vroom"]
     assert all(r["violations"] == "0" for r in rows)
+
+
+def _side(solver: str, out: tuple[int, ...], cost: float) -> DaySide:
+    return DaySide(
+        solver=solver,
+        assigned=100 - sum(out),
+        unassigned_by_priority=out,
+        cost=cost,
+        travel_hours=1.0,
+        violations=0,
+        runtime=1.0,
+    )
+
+
+def test_priority_verdict_is_decided_at_the_highest_priority_that_differs() -> None:
+    """Counts are LOW..CRITICAL: one high-priority ticket outweighs any number of lower ones."""
+    ours = _side("dispatchopt", (0, 0, 1, 0, 0), 10.0)
+    assert priority_verdict(ours, _side("vroom", (9, 9, 2, 0, 0), 10.0)) == "ours:H"
+    assert priority_verdict(ours, _side("vroom", (9, 0, 0, 0, 0), 10.0)) == "theirs:H"
+    assert priority_verdict(ours, _side("vroom", (3, 0, 1, 0, 0), 10.0)) == "ours:L"
+    assert priority_verdict(ours, _side("vroom", (0, 0, 1, 0, 0), 10.0)) == "="
+
+
+def test_days_summary_counts_cost_tickets_and_priority() -> None:
+    def row(ours: DaySide, theirs: DaySide) -> DayRow:
+        return DayRow(day="d", tickets=100, technicians=5, sides=(ours, theirs))
+
+    rows = [
+        # cheaper, more tickets, but a high-priority ticket more out: behind by priority
+        row(_side("dispatchopt", (0, 0, 1, 0, 0), 9.0), _side("vroom", (5, 0, 0, 0, 0), 10.0)),
+        # dearer, fewer normal-priority out: ahead by priority
+        row(_side("dispatchopt", (4, 1, 0, 0, 0), 11.0), _side("vroom", (0, 2, 0, 0, 0), 10.0)),
+        # cheaper, same counts
+        row(_side("dispatchopt", (1, 1, 0, 0, 0), 9.0), _side("vroom", (1, 1, 0, 0, 0), 10.0)),
+    ]
+    assert summarize_days(rows, "vroom") == (
+        "against vroom on 3 days: cheaper on 2, cheaper with as many tickets or more on 2; "
+        "by priority ahead on 1, behind on 1, level on 1"
+    )
+    table = format_days(rows)
+    assert "theirs:H" in table and "ours:N" in table

@@ -90,6 +90,45 @@ def _side(solver: str, problem: Problem, result: Result, runtime: float) -> DayS
     )
 
 
+def priority_verdict(ours: DaySide, other: DaySide) -> str:
+    """Who leaves fewer tickets out at the highest priority where the two differ.
+
+    ``"ours:N"``: we leave fewer normal-priority tickets out (and as many of every higher
+    priority); ``"theirs:H"``: ``other`` leaves fewer high-priority ones out; ``"="``: the same
+    count at every priority. This is the order our objective follows (a ticket outweighs all
+    lower-priority tickets together).
+    """
+    for priority in reversed(Priority):
+        a = ours.unassigned_by_priority[priority]
+        b = other.unassigned_by_priority[priority]
+        if a != b:
+            return f"{'ours' if a < b else 'theirs'}:{priority.name[0]}"
+    return "="
+
+
+def summarize_days(rows: Sequence[DayRow], reference: str) -> str:
+    """One line per reference: on how many days we are cheaper, cheaper with no more tickets
+    unassigned, and ahead or behind by priority (:func:`priority_verdict`)."""
+    pairs = [
+        (ours, other)
+        for row in rows
+        if (ours := row.side("dispatchopt")) is not None
+        and (other := row.side(reference)) is not None
+    ]
+    cheaper = sum(1 for ours, other in pairs if ours.cost < other.cost)
+    both = sum(
+        1 for ours, other in pairs if ours.cost < other.cost and ours.assigned >= other.assigned
+    )
+    verdicts = [priority_verdict(ours, other) for ours, other in pairs]
+    ahead = sum(1 for v in verdicts if v.startswith("ours"))
+    behind = sum(1 for v in verdicts if v.startswith("theirs"))
+    return (
+        f"against {reference} on {len(pairs)} days: cheaper on {cheaper}, cheaper with as many "
+        f"tickets or more on {both}; by priority ahead on {ahead}, behind on {behind}, "
+        f"level on {len(pairs) - ahead - behind}"
+    )
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """``"300x30"`` -> 300 tickets, 30 technicians."""
     match = re.fullmatch(r"(\d+)x(\d+)", text.strip())
@@ -132,25 +171,28 @@ def run_days(
 
 
 def format_days(rows: Sequence[DayRow], *, header: bool = True) -> str:
-    """A plain-text table: per day and solver, assigned, unassigned by priority, cost."""
+    """A plain-text table: per day and solver, assigned, unassigned by priority, cost; for a
+    reference, its cost against ours and who is ahead by priority (:func:`priority_verdict`)."""
     lines = []
     if header:
         lines.append(
             f"{'day':<12} {'solver':<12} {'assigned':>8} {'unassigned L/N/H/U/C':>20} "
-            f"{'cost':>10} {'travel h':>9} {'viol':>5} {'time s':>7} {'vs ours':>8}"
+            f"{'cost':>10} {'travel h':>9} {'viol':>5} {'time s':>7} {'vs ours':>8} "
+            f"{'priority':>9}"
         )
     for row in rows:
         ours = row.side("dispatchopt")
         for s in row.sides:
-            ratio = (
-                f"{100.0 * (s.cost - ours.cost) / ours.cost:+.2f}%"
-                if ours is not None and ours.cost and s is not ours
-                else ""
-            )
+            ratio = verdict = ""
+            if ours is not None and s is not ours:
+                verdict = priority_verdict(ours, s)
+                if ours.cost:
+                    ratio = f"{100.0 * (s.cost - ours.cost) / ours.cost:+.2f}%"
             lines.append(
                 f"{row.day:<12} {s.solver:<12} {s.assigned:>8} "
                 f"{'/'.join(map(str, s.unassigned_by_priority)):>20} {s.cost:>10.1f} "
-                f"{s.travel_hours:>9.2f} {s.violations:>5} {s.runtime:>7.1f} {ratio:>8}"
+                f"{s.travel_hours:>9.2f} {s.violations:>5} {s.runtime:>7.1f} {ratio:>8} "
+                f"{verdict:>9}"
             )
     return "\n".join(lines)
 

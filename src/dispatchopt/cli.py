@@ -129,13 +129,21 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_days(args: argparse.Namespace) -> int:
-    from dispatchopt.bench_days import format_days, parse_size, run_days, write_days_csv
+    from dispatchopt.bench_days import (
+        format_days,
+        parse_size,
+        run_days,
+        summarize_days,
+        write_days_csv,
+    )
 
     params = SolveParams.from_toml(args.params) if args.params else SolveParams()
     params = replace(params, time_limit=args.time_limit)
     sizes = [parse_size(s) for s in args.sizes]
     print(format_days([], header=True))
     rows = run_days(sizes, params, seeds=args.seeds, references=args.reference)
+    for name in args.reference:
+        print(summarize_days(rows, name))
     if args.csv:
         write_days_csv(rows, args.csv)
     return 0 if all(s.violations == 0 for r in rows for s in r.sides) else 1
