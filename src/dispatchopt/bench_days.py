@@ -107,8 +107,8 @@ def priority_verdict(ours: DaySide, other: DaySide) -> str:
 
 
 def summarize_days(rows: Sequence[DayRow], reference: str) -> str:
-    """One line per reference: on how many days we are cheaper, cheaper with no more tickets
-    unassigned, and ahead or behind by priority (:func:`priority_verdict`)."""
+    """One line for ``reference``: on how many days we are cheaper, cheaper with no more
+    tickets unassigned, and ahead or behind by priority (:func:`priority_verdict`)."""
     pairs = [
         (ours, other)
         for row in rows
