@@ -77,6 +77,27 @@ def test_a_run_with_equal_priority_work_is_not_ejected() -> None:
     assert priority_repair(p, plan) is plan
 
 
+def test_two_low_visits_apart_make_room_together() -> None:
+    """A van for 3 units holds low (1), critical (1), low (1); an urgent job needs 2. Neither
+    low visit alone frees enough, the critical one between them stays (nowhere else to go),
+    so both low visits, apart from each other, give way."""
+    p = make_problem(
+        [tech("A", capacity={"kg": 3})],
+        [
+            ticket("low1", 2, load={"kg": 1}, priority=Priority.LOW),
+            ticket("keep", 3, load={"kg": 1}, priority=Priority.CRITICAL),
+            ticket("low2", 4, load={"kg": 1}, priority=Priority.LOW),
+            ticket("urgent", 5, load={"kg": 2}, priority=Priority.URGENT),
+        ],
+    )
+    plan = time_routes(p, [("A", 0, ["low1", "keep", "low2"])])
+    repaired = priority_repair(p, plan)
+    assert sorted(v.ticket_id for v in repaired.routes[0].visits) == ["keep", "urgent"]
+    assert {u.ticket_id for u in repaired.unassigned} == {"low1", "low2"}
+    assert all("gave way to higher-priority urgent" in u.message for u in repaired.unassigned)
+    assert_valid(p, repaired)
+
+
 def test_equal_priority_visit_moves_to_make_room() -> None:
     """B's noon slot is taken by a job A could do too: it moves to A and the new job gets B
     (only B has the skill), an ejection chain of length two; nobody is left out."""

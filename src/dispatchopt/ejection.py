@@ -8,10 +8,11 @@ directly after the search, with the insertion engine's exact timing:
 1. unassigned tickets (for want of room: ``no_capacity``, or ``not_planned`` in a plan built
    by hand), highest priority first, are tried in plain insertion first;
 2. then in every route in place of one of its visits (every position tried), or of a run of up
-   to three consecutive visits all of strictly lower priority (a long job needs room), fewest
-   visits out first, then cheapest: lower-priority visits are ejected (and offered plain
-   insertion again later); any other visit must move to another route (an ejection chain of
-   length two).
+   to three consecutive visits all of strictly lower priority (a long job needs room), or, in
+   a route where none of those makes room, of any two of its lower-priority visits apart from
+   each other; fewest visits out first, then cheapest: lower-priority visits are ejected (and
+   offered plain insertion again later); any other visit must move to another route (an
+   ejection chain of length two).
 
 Every accepted change serves one more ticket without serving fewer of equal or higher
 priority, so it strictly improves the lexicographic objective and the pass terminates;
@@ -22,7 +23,9 @@ a disruption that the stability costs must price.
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from dispatchopt.insertion import (
@@ -34,7 +37,7 @@ from dispatchopt.insertion import (
     time_route,
     vehicle_index,
 )
-from dispatchopt.models.problem import Problem
+from dispatchopt.models.problem import Problem, Vehicle
 from dispatchopt.result import Result, Route, Unassigned, compute_kpis, route_cost
 
 _ROOM_REASONS = frozenset({"no_capacity", "not_planned"})
@@ -72,12 +75,41 @@ def _replace_route(
     )
 
 
+def _swap_in(
+    problem: Problem,
+    vehicle: Vehicle,
+    seq: Sequence[int],
+    outs: Sequence[int],
+    target: int,
+    before: float,
+    found: list[tuple[int, float, Route, tuple[str, ...]]],
+) -> bool:
+    """Add to ``found`` the cheapest route of ``seq`` (ticket indices) with the visits at
+    positions ``outs`` taken out and ``target`` in, and its cost change from ``before``;
+    whether there is one."""
+    rest = [i for k, i in enumerate(seq) if k not in outs]
+    best: tuple[float, Route] | None = None
+    for pos in range(len(rest) + 1):
+        try:
+            new = time_route(problem, vehicle, [*rest[:pos], target, *rest[pos:]])
+        except RouteInfeasible:
+            continue
+        delta = route_cost(problem, new) - before
+        if best is None or delta < best[0]:
+            best = (delta, new)
+    if best is not None:
+        ids = tuple(problem.tickets[seq[k]].id for k in outs)
+        found.append((len(outs), best[0], best[1], ids))
+    return best is not None
+
+
 def _swaps(
     problem: Problem, plan: Result, ticket_id: str
 ) -> list[tuple[int, float, Route, tuple[str, ...]]]:
     """Every route with ``ticket_id`` in place of one of its visits, or of a run of up to
-    :data:`_BLOCK` consecutive visits all of lower priority: (visits out, cost change, new
-    route, the visits taken out), fewest out first, then cheapest."""
+    :data:`_BLOCK` consecutive visits all of lower priority, or (in a route where none of those
+    makes room) of two lower-priority visits apart from each other: (visits out, cost change,
+    new route, the visits taken out), fewest out first, then cheapest."""
     index = problem.ticket_index
     target = index[ticket_id]
     priority = problem.tickets[target].priority
@@ -96,6 +128,7 @@ def _swaps(
             continue  # its windows lie outside this shift
         seq = [index[v.ticket_id] for v in route.visits]
         before = route_cost(problem, route)
+        placed_here = False
         for k in range(len(seq)):
             for size in range(1, _BLOCK + 1):
                 outs = seq[k : k + size]
@@ -105,20 +138,20 @@ def _swaps(
                     break
                 if size > 1 and any(problem.tickets[i].priority >= priority for i in outs):
                     break
-                rest = seq[:k] + seq[k + size :]
-                best: tuple[float, Route] | None = None
-                for pos in range(len(rest) + 1):
-                    try:
-                        new = time_route(problem, vehicle, [*rest[:pos], target, *rest[pos:]])
-                    except RouteInfeasible:
-                        continue
-                    delta = route_cost(problem, new) - before
-                    if best is None or delta < best[0]:
-                        best = (delta, new)
-                if best is not None:
-                    ids = tuple(problem.tickets[i].id for i in outs)
-                    found.append((size, best[0], best[1], ids))
+                if _swap_in(problem, vehicle, seq, range(k, k + size), target, before, found):
+                    placed_here = True
                     break  # a longer run out of the same place is never needed
+        if not placed_here:
+            # Two lower-priority visits apart from each other (next to each other: tried above).
+            lower = [
+                k
+                for k, i in enumerate(seq)
+                if problem.tickets[i].priority < priority
+                and problem.tickets[i].unassigned_cost is None
+            ]
+            for a, b in itertools.combinations(lower, 2):
+                if b > a + 1:
+                    _swap_in(problem, vehicle, seq, (a, b), target, before, found)
     found.sort(key=lambda f: (f[0], f[1]))
     return found
 
