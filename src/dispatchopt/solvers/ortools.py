@@ -69,6 +69,8 @@ class _Model:
     ticket_of_node: IntArray
     """Ticket index per node (-1 for depots); a ticket whose time windows have gaps has a node
     per span of them (see :func:`_visit_nodes`)."""
+    n_tickets: int
+    """Tickets in the model; nodes ``0 .. n_tickets - 1`` are one per ticket."""
     offset: int
     eligibility: Eligibility
     warm_routes: list[list[int]] | None = None
@@ -325,7 +327,9 @@ def _build(problem: Problem, params: SolveParams, initial: Sequence[Route] | Non
     warm = prior.routes(node_of, elig, len(vehicles)) if prior.warm_start else None
     if warm is None and initial is not None:
         warm = _initial_routes(problem, initial, node_of, elig)
-    return _Model(routing, manager, time_dim, breaks, ticket_of_node, offset, elig, warm)
+    return _Model(
+        routing, manager, time_dim, breaks, ticket_of_node, len(active), offset, elig, warm
+    )
 
 
 def _visit_nodes(problem: Problem, active: IntArray) -> tuple[IntArray, list[Span | None]]:
@@ -840,7 +844,7 @@ def _extract(
             )
         )
     unassigned = [u for i, u in sorted(model.eligibility.reasons.items())]
-    for i in np.unique(model.ticket_of_node[model.ticket_of_node >= 0]):
+    for i in np.sort(model.ticket_of_node[: model.n_tickets]):  # each ticket once, in order
         if int(i) not in served:
             names = eligible_technicians(problem, model.eligibility.allowed[i])
             unassigned.append(
@@ -1061,7 +1065,7 @@ def solve_ortools(
     if "ALL_UNPERFORMED" not in strategies:
         strategies.append("ALL_UNPERFORMED")
     used = strategies[0]
-    n_active = len(np.unique(model.ticket_of_node[model.ticket_of_node >= 0]))
+    n_active = model.n_tickets
     if model.warm_routes is not None:
         solution = _warm_start(model, params, strategies[0], deadline, n_active)
         if solution is not None:
