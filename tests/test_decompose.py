@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from dispatchopt import SolveParams, solve
+from dispatchopt import SolveParams, decompose, solve
 from dispatchopt.decompose import (
     _route_groups,
     construct,
@@ -242,6 +242,45 @@ def test_when_the_first_search_finds_nothing_the_whole_day_gets_the_rest() -> No
     result = solve_in_parts(problem, SolveParams(time_limit=4), solver)
     assert len(calls) == 2 and not calls[1][1]  # no group rounds, no empty warm start
     assert calls[1][0] is not None and calls[1][0] > 2  # the rest of the 4 s
+    assert_valid(problem, result)
+
+
+def test_routes_not_read_back_are_returned_as_planned(day: Problem) -> None:
+    """Should the backend not read the parts' routes back into the whole day (out of time),
+    the plan is those routes as they are, every other ticket unassigned with its reason; the
+    objective is left unpriced."""
+    calls: list[bool] = []
+
+    def solver(p: Problem, params: SolveParams, *, initial: object = None) -> Result:
+        calls.append(initial is not None and p is day)
+        if calls[-1]:
+            return replace(solve_ortools(p, params), status="no_solution", routes=())
+        return solve_ortools(p, params, initial=initial)  # type: ignore[arg-type]
+
+    result = solve_in_parts(day, FAST_PART, solver, size=40)
+    assert calls[-1] and result.status == "feasible"
+    assert_valid(day, result)
+    routed = {v.ticket_id for r in result.routes for v in r.visits}
+    assert len(routed) > len(day.tickets) // 2
+    assert {u.ticket_id for u in result.unassigned} == {t.id for t in day.tickets} - routed
+    assert math.isnan(result.objective) and result.details["objective"] == "unpriced"
+    reasons = compute_eligibility(day).reasons
+    for u in result.unassigned:
+        i = day.ticket_index[u.ticket_id]
+        assert u.reason == (reasons[i].reason if i in reasons else "no_capacity")
+
+
+def test_groups_leave_the_whole_day_time_to_read_their_routes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The re-planning of groups stops early enough for the routes to be read back: with a
+    read time of 3 s of a 4 s limit, groups get at most the first second."""
+    problem = generate(300, 30, seed=1)
+    monkeypatch.setattr(decompose, "READ_SECONDS_PER_PAIR", 3.0 / (300 * 30))
+    assert decompose.read_time(problem) == pytest.approx(3.0)
+    result = solve_in_parts(problem, SolveParams(time_limit=4), solve_ortools)
+    info = result.details["decomposition"]
+    assert isinstance(info, dict) and info["improve_time"] < 1.3
     assert_valid(problem, result)
 
 

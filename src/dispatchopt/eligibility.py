@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dispatchopt.models.problem import Problem
-from dispatchopt.result import Unassigned
+from dispatchopt.result import Route, Unassigned
 from dispatchopt.timefmt import fmt_clock, fmt_duration
 
 BoolMatrix = npt.NDArray[np.bool_]
@@ -365,3 +365,30 @@ def eligible_technicians(problem: Problem, allowed_row: BoolMatrix) -> list[str]
     for v in np.flatnonzero(allowed_row):
         seen[problem.technicians[problem.vehicles[v].technician].id] = None
     return list(seen)
+
+
+def no_room(problem: Problem, eligibility: Eligibility, ticket: int) -> Unassigned:
+    """Why ``ticket`` (eligible for some vehicle) is not on a route: ``no_capacity``."""
+    names = eligible_technicians(problem, eligibility.allowed[ticket])
+    return Unassigned(
+        ticket_id=problem.tickets[ticket].id,
+        reason="no_capacity",
+        message=(
+            f"eligible technicians ({', '.join(names[:5])}"
+            f"{' and more' if len(names) > 5 else ''}) had no room for it within "
+            "their shifts, its time windows and the higher-priority or cheaper work planned"
+        ),
+    )
+
+
+def unassigned_of(
+    problem: Problem, eligibility: Eligibility, routes: Sequence[Route]
+) -> list[Unassigned]:
+    """Every ticket on none of ``routes``, in ticket order, with its reason: the rule that
+    rules it out (``eligibility.reasons``), else :func:`no_room`."""
+    served = {v.ticket_id for r in routes for v in r.visits}
+    return [
+        eligibility.reasons.get(i) or no_room(problem, eligibility, i)
+        for i, t in enumerate(problem.tickets)
+        if t.id not in served
+    ]
