@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,12 +13,14 @@ import pytest
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from dispatchopt import Location, Problem, SolveParams, generate, solve
+from dispatchopt import Location, Priority, Problem, Result, SolveParams, generate, solve
 from dispatchopt.io.vrplib import read_vrplib
+from dispatchopt.plan import time_routes
 from dispatchopt.result import Route
+from dispatchopt.solvers import Backend
 from dispatchopt.solvers import ortools as ortools_backend
 from dispatchopt.solvers.ortools import solve_ortools
-from tests.conftest import INSTANCES, assert_valid, make_problem, needs_shared, tech, ticket
+from tests.conftest import INSTANCES, H, assert_valid, make_problem, needs_shared, tech, ticket
 
 
 def test_field_day_is_valid_and_mostly_assigned(field_day: Problem) -> None:
@@ -69,6 +72,80 @@ def test_search_goes_on_in_the_time_the_priority_repair_leaves(
     off = solve(p, SolveParams(time_limit=6))
     assert "search_on" not in off.details and off.runtime < 5.2
     assert (on.kpis.assigned, -on.objective) >= (off.kpis.assigned, -off.objective)
+
+
+def _stale_search(cut_short: Result) -> Backend:
+    """A backend whose search returns ``cut_short`` (priced by OR-Tools) and that searches
+    on from given routes with OR-Tools."""
+
+    def backend(
+        problem: Problem, params: SolveParams, *, initial: Sequence[Route] | None = None
+    ) -> Result:
+        if initial is not None:
+            return solve_ortools(problem, params, initial=initial)
+        read = solve_ortools(problem, SolveParams(solution_limit=1), initial=cut_short.routes)
+        return replace(cut_short, objective=read.objective)
+
+    return backend
+
+
+@pytest.mark.parametrize("time_limit", [None, 2.0])
+def test_objective_is_priced_again_after_the_priority_repair(
+    monkeypatch: pytest.MonkeyPatch, time_limit: float | None
+) -> None:
+    """The search (cut short) leaves a critical job out for a low one; the repair swaps them.
+    The objective is then that of the repaired routes, the same as OR-Tools' own search gives
+    the same plan, not the search's (which holds the critical job's penalty). Under a solution
+    limit (repair to the end) and a time limit (no time left to search on)."""
+    solve_module = importlib.import_module("dispatchopt.solve")
+    p = make_problem(
+        [tech("A", start=8 * H, end=13 * H)],
+        [
+            ticket("low", 2, duration=4 * H, priority=Priority.LOW),
+            ticket("crit", 3, duration=4 * H, priority=Priority.CRITICAL),
+        ],
+    )
+    own = solve(p, SolveParams(time_limit=None, solution_limit=20, priority_repair=False))
+    assert [v.ticket_id for v in own.routes[0].visits] == ["crit"]
+    cut_short = _stale_search(time_routes(p, [("A", 0, ["low"])]))
+    stale = cut_short(p, SolveParams()).objective
+    monkeypatch.setattr(solve_module, "get_backend", lambda name: cut_short)
+    monkeypatch.setattr(solve_module, "_SEARCH_ON_MIN", 1e9)
+    r = solve(
+        p, SolveParams(time_limit=time_limit, solution_limit=20 if time_limit is None else None)
+    )
+    assert_valid(p, r)
+    assert [v.ticket_id for v in r.routes[0].visits] == ["crit"]
+    assert r.details["priority_repair"] == 1 and r.details["objective"] == "priced"
+    assert r.objective == pytest.approx(own.objective) and r.objective < stale / 10
+
+
+def test_objective_stays_the_searchs_when_the_backend_cannot_read_the_routes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should the backend not read the repaired routes back, the search's objective stays,
+    and the details say so."""
+    solve_module = importlib.import_module("dispatchopt.solve")
+    p = make_problem(
+        [tech("A", start=8 * H, end=13 * H)],
+        [
+            ticket("low", 2, duration=4 * H, priority=Priority.LOW),
+            ticket("crit", 3, duration=4 * H, priority=Priority.CRITICAL),
+        ],
+    )
+    cut_short = time_routes(p, [("A", 0, ["low"])])
+
+    def backend(
+        problem: Problem, params: SolveParams, *, initial: Sequence[Route] | None = None
+    ) -> Result:
+        if initial is None:
+            return replace(cut_short, objective=1e9)
+        return replace(cut_short, status="no_solution", objective=float("inf"))
+
+    monkeypatch.setattr(solve_module, "get_backend", lambda name: backend)
+    r = solve(p, SolveParams(time_limit=None, solution_limit=20))
+    assert [v.ticket_id for v in r.routes[0].visits] == ["crit"]
+    assert r.details["objective"] == "search" and r.objective == 1e9
 
 
 def test_no_first_solution_is_started_past_the_deadline_after_a_failed_warm_start(
