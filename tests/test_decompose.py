@@ -177,7 +177,7 @@ def test_solve_re_plans_groups_of_routes(
     assert result.runtime <= limit + 1.0
     info = result.details["decomposition"]
     assert isinstance(info, dict) and info["parts"] == parts
-    assert isinstance(info["groups_tried"], int) and info["groups_tried"] >= 2
+    assert isinstance(info["groups_tried"], int) and info["groups_tried"] >= 1
     assert result.details["first_solution"] == "INITIAL_ROUTES"
     assert_valid(problem, result)
 
@@ -274,13 +274,13 @@ def test_groups_leave_the_whole_day_time_to_read_their_routes_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The re-planning of groups stops early enough for the routes to be read back: with a
-    read time of 3 s of a 4 s limit, groups get at most the first second."""
+    read time of 2 s of a 6 s limit, groups end by the fourth second (else at 85 %, 5.1 s)."""
     problem = generate(300, 30, seed=1)
-    monkeypatch.setattr(decompose, "READ_SECONDS_PER_PAIR", 3.0 / (300 * 30))
-    assert decompose.read_time(problem) == pytest.approx(3.0)
-    result = solve_in_parts(problem, SolveParams(time_limit=4), solve_ortools)
+    monkeypatch.setattr(decompose, "READ_SECONDS_PER_PAIR", 2.0 / (300 * 30))
+    assert decompose.read_time(problem) == pytest.approx(2.0)
+    result = solve_in_parts(problem, SolveParams(time_limit=6), solve_ortools)
     info = result.details["decomposition"]
-    assert isinstance(info, dict) and info["improve_time"] < 1.3
+    assert isinstance(info, dict) and info["improve_time"] < 4.3
     assert_valid(problem, result)
 
 
