@@ -284,6 +284,31 @@ def test_groups_leave_the_whole_day_time_to_read_their_routes_back(
     assert_valid(problem, result)
 
 
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_day_too_large_to_search_whole_only_has_its_routes_read_back(
+    monkeypatch: pytest.MonkeyPatch, whole: bool
+) -> None:
+    """A day planned in parts above :data:`WHOLE_DAY_MAX_TICKETS`: after the groups, the
+    backend only reads the routes back (solution limit 1) and returns early, leaving the time
+    to the priority repair; up to it, the whole day is searched to the limit."""
+    problem = generate(300, 30, seed=1)
+    monkeypatch.setattr(decompose, "WHOLE_DAY_MAX_TICKETS", 300 if whole else 299)
+    calls: list[SolveParams] = []
+
+    def solver(p: Problem, params: SolveParams, *, initial: object = None) -> Result:
+        if p is problem:
+            calls.append(params)
+        return solve_ortools(p, params, initial=initial)  # type: ignore[arg-type]
+
+    started = time.perf_counter()
+    result = solve_in_parts(problem, SolveParams(time_limit=6), solver)
+    took = time.perf_counter() - started
+    assert_valid(problem, result)
+    (final,) = calls
+    assert final.solution_limit == (None if whole else 1)
+    assert (took > 5.7) if whole else (took < 5.6)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_random_problems_plan_validly_in_parts(problem: Problem) -> None:
