@@ -1062,9 +1062,7 @@ def solve_ortools(
             used = "WARM_START" if initial is None else "INITIAL_ROUTES"
             strategies = []
     for strategy in strategies:
-        # Past the deadline after a failed try, no other: OR-Tools' first-solution heuristics
-        # do not stop at their time limit (parallel cheapest insertion, 1,000 tickets: 48 s
-        # on a limit already passed).
+        # Past the deadline after a failed try, no other: there is no time left for one.
         if tried and deadline is not None and time.perf_counter() >= deadline:
             break
         used = strategy
