@@ -82,7 +82,7 @@ def test_search_goes_on_in_the_time_the_priority_repair_leaves(
     assert "search_on" in on.details and 5.3 < on.runtime <= 6.1
     ((repaired, searched),) = seen
     assert searched is on or searched.routes == on.routes
-    assert solve_module._rank(on, p)[:6] <= solve_module._rank(repaired, p)[:6]
+    assert solve_module._rank(on)[:6] <= solve_module._rank(repaired)[:6]
     monkeypatch.setattr(solve_module, "_SEARCH_ON_MIN", 1e9)
     off = solve(p, SolveParams(time_limit=6))
     assert "search_on" not in off.details and off.runtime < 5.2
@@ -463,3 +463,19 @@ def test_ruin_and_recreate_reinserts_by_priority_first() -> None:
     expected = [cls.SORTING_PROPERTY_PENALTY, cls.SORTING_PROPERTY_ALLOWED_VEHICLES]
     assert list(lci.insertion_sorting_properties) == expected
     assert list(first.insertion_sorting_properties) == expected
+
+
+def test_kpis_count_unassigned_tickets_per_priority() -> None:
+    """``KPIs.unassigned_by_priority`` (low first) matches the unassigned list, ticket by
+    ticket; the ranking of plans reads it."""
+    p = make_problem(
+        [tech("A")],
+        [
+            ticket("low", 2, priority=Priority.LOW),
+            ticket("crit", 3, priority=Priority.CRITICAL),
+            ticket("crit2", 4, priority=Priority.CRITICAL),
+            ticket("normal", 5, priority=Priority.NORMAL),
+        ],
+    )
+    plan = time_routes(p, [("A", 0, ["crit"])])
+    assert plan.kpis.unassigned_by_priority == (1, 1, 0, 0, 1)

@@ -75,14 +75,10 @@ class DayRow:
 
 
 def _side(solver: str, problem: Problem, result: Result, runtime: float) -> DaySide:
-    by_priority = [0] * len(Priority)
-    index = problem.ticket_index
-    for u in result.unassigned:
-        by_priority[int(problem.tickets[index[u.ticket_id]].priority)] += 1
     return DaySide(
         solver=solver,
         assigned=result.kpis.assigned,
-        unassigned_by_priority=tuple(by_priority),
+        unassigned_by_priority=result.kpis.unassigned_by_priority,
         cost=plan_cost(problem, result.routes),
         travel_hours=result.kpis.travel_time / 3600.0,
         violations=len(validate(problem, result)),

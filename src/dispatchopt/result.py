@@ -132,6 +132,12 @@ class KPIs:
         available = sum(t.available_time for t in self.technicians)
         return self.service_time / available if available else 0.0
 
+    @property
+    def unassigned_by_priority(self) -> tuple[int, ...]:
+        """Tickets not routed per priority, indexed by :class:`Priority` value (low first)."""
+        counts = (self.assigned_by_priority.get(p.name.lower(), (0, 0)) for p in Priority)
+        return tuple(total - done for done, total in counts)
+
 
 def compute_kpis(
     problem: Problem, routes: Sequence[Route], unassigned: Sequence[Unassigned]

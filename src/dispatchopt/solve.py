@@ -145,18 +145,15 @@ def _search_on(
         return plan  # the backend reads the routes back first (:func:`_pricing_time`)
     routes = [r for r in plan.routes if r.visits]
     again = solver(problem, replace(params, time_limit=left), initial=routes)
-    if _rank(again, problem) > _rank(plan, problem):
+    if _rank(again) > _rank(plan):
         return plan
     return replace(again, details={**plan.details, "search_on": again.objective})
 
 
-def _rank(result: Result, problem: Problem) -> tuple[object, ...]:
+def _rank(result: Result) -> tuple[object, ...]:
     """Lexicographic: feasible first, fewer unassigned from the highest priority down, then
-    the objective (which the repair may have left stale)."""
-    index = problem.ticket_index
-    counts = [0] * 5
-    for u in result.unassigned:
-        counts[4 - int(problem.tickets[index[u.ticket_id]].priority)] += 1
+    the objective (the search's, if a repaired plan could not be priced: :func:`_priced`)."""
+    counts = result.kpis.unassigned_by_priority[::-1]  # highest priority first
     return (not result.is_feasible(), *counts, result.objective)
 
 
@@ -178,7 +175,7 @@ def _portfolio(problem: Problem, params: SolveParams, backend: str) -> Result:
         )
 
     def rank(k: int) -> tuple[object, ...]:
-        return (*_rank(results[k], problem), k)
+        return (*_rank(results[k]), k)
 
     best = min(range(len(results)), key=rank)
     return replace(
