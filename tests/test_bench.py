@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from dispatchopt import SolveParams
-from dispatchopt.bench import format_table, run_bench
+from dispatchopt.bench import BenchRow, format_table, run_bench
 from dispatchopt.cli import main
 from tests.conftest import INSTANCES, needs_shared
 
@@ -29,6 +30,56 @@ def test_bench_rc105_feasible_with_real_gap(tmp_path: Path) -> None:
     assert "RC105" in out.read_text()
     table = format_table([row])
     assert "RC1" in table and "overall" in table
+
+
+def test_sdvrptw_gap_is_to_the_published_cost_at_full_precision() -> None:
+    """A site-dependent instance (no bks.csv row) gets its BKS from the ``.sol`` Cost / 1000
+    and is costed at full precision, so the gap cannot go below zero by rounding."""
+    path = INSTANCES / "sdvrptw" / "PR01.vrp"
+    (row,) = run_bench([path], SolveParams(time_limit=2), progress=None)
+    cost = next(
+        float(line.split()[1])
+        for line in path.with_suffix(".sol").read_text().splitlines()
+        if line.startswith("Cost")
+    )
+    assert row.feasible and row.violations == 0 and row.unassigned == 0
+    assert row.bks == cost / 1000
+    assert row.gap is not None and 0 <= row.gap < 15
+    assert row.family == "PR01-10"
+    assert "PR01-10      mean gap ours" in format_table([row])
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [("PR10", "PR01-10"), ("PR11", "PR11-24"), ("PR24A", "PR11-24A"), ("PR13B", "PR11-24B")],
+)
+def test_sdvrptw_families(name: str, family: str) -> None:
+    assert _row(name).family == family
+
+
+def _row(instance: str, cost: float = 1.0, bks: float = 1.0) -> BenchRow:
+    """A feasible bench row built by hand."""
+    return BenchRow(
+        instance=instance,
+        feasible=True,
+        vehicles=10,
+        cost=cost,
+        bks=bks,
+        runtime=1.0,
+        violations=0,
+        unassigned=0,
+    )
+
+
+def test_vroom_reference_refuses_site_dependent_instances() -> None:
+    """VROOM is given identical vehicles; an SDVRPTW instance is refused with a clear error."""
+    from dispatchopt.bench_reference import run_reference
+    from dispatchopt.errors import InputError
+    from dispatchopt.io.vrplib import read_vrplib
+
+    path = INSTANCES / "sdvrptw" / "PR01.vrp"
+    with pytest.raises(InputError, match="PR01 limits clients to some vehicles"):
+        run_reference("vroom", path, read_vrplib(path), 1.0)
 
 
 def test_cli_bench_and_solve_vrp(capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,19 +115,10 @@ def test_reference_columns_in_table_and_csv(tmp_path: Path) -> None:
     """Reference rows (built by hand here) get a gap column, a family mean and CSV cells."""
     from dataclasses import replace
 
-    from dispatchopt.bench import BenchRow, write_csv
+    from dispatchopt.bench import write_csv
     from dispatchopt.bench_reference import ReferenceRow
 
-    row = BenchRow(
-        instance="C101",
-        feasible=True,
-        vehicles=10,
-        cost=830.0,
-        bks=827.3,
-        runtime=1.0,
-        violations=0,
-        unassigned=0,
-    )
+    row = _row("C101", cost=830.0, bks=827.3)
     ref = ReferenceRow(
         solver="vroom", feasible=True, vehicles=10, cost=827.3, runtime=0.5, violations=0
     )
@@ -94,14 +136,43 @@ def test_reference_columns_in_table_and_csv(tmp_path: Path) -> None:
     assert line.endswith("1,827.3,0.000")
 
 
-@pytest.mark.parametrize("solver", ["pyvrp", "vroom"])
-def test_reference_solver_plans_pass_our_validator(solver: str) -> None:
+@pytest.mark.parametrize(
+    ("solver", "instance", "bks"),
+    [
+        ("pyvrp", "solomon/C101.vrp", 827.3),
+        ("vroom", "solomon/C101.vrp", 827.3),
+        # Vehicles differ (capacity, allowed clients): each route goes to the right one.
+        ("pyvrp", "sdvrptw/PR01.vrp", 1655.42),
+    ],
+)
+def test_reference_solver_plans_pass_our_validator(solver: str, instance: str, bks: float) -> None:
     """With the bench extra installed, each reference plan is validated and costed by us."""
     pytest.importorskip("pyvrp" if solver == "pyvrp" else "vroom")
     from dispatchopt.bench_reference import run_reference
     from dispatchopt.io.vrplib import read_vrplib
 
-    path = INSTANCES / "solomon" / "C101.vrp"
+    path = INSTANCES / instance
     ref = run_reference(solver, path, read_vrplib(path), 1.0)
     assert ref.feasible and ref.violations == 0
-    assert ref.cost == pytest.approx(827.3, abs=30)
+    assert ref.cost == pytest.approx(bks, rel=0.05)
+
+
+def test_pyvrp_reference_that_does_not_answer_in_time_gives_no_plan(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PyVRP runs in a child process that is stopped at its cap; the row says so."""
+    pytest.importorskip("pyvrp")
+    from dispatchopt import bench_reference
+
+    monkeypatch.setattr(bench_reference, "PYVRP_GRACE", 0.0)
+    monkeypatch.setattr(bench_reference, "PYVRP_SLACK", 0.01)
+    (row,) = run_bench(
+        [INSTANCES / "solomon" / "C101.vrp"],
+        SolveParams(time_limit=1),
+        references=["pyvrp"],
+        progress=sys.stderr,
+    )
+    (ref,) = row.references
+    assert not ref.feasible and ref.note == "no answer within 0 s"
+    assert row.reference_gap("pyvrp") is None
+    assert "pyvrp: no answer within 0 s" in capsys.readouterr().err

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -36,22 +38,38 @@ def test_every_best_known_solution_validates_and_reproduces_its_distance() -> No
         )
         assert validate(inst.problem, plan) == [], inst.name
         assert abs(plan.kpis.distance / inst.scale - bks[inst.name]) < 0.05, inst.name
+        assert inst.plan_distance(plan.routes) == plan.kpis.distance / inst.scale
+        assert inst.best_known(f) is None  # bks.csv holds it
+
+
+def _euclidean_length(path: Path, routes: list[list[int]]) -> float:
+    """Full-precision length of depot -> clients -> depot routes, from the file's coordinates."""
+    _, sections = parse_vrplib(path.read_text())
+    xy = {int(row[0]) - 1: (float(row[1]), float(row[2])) for row in sections["NODE_COORD_SECTION"]}
+    return sum(math.dist(xy[a], xy[b]) for r in routes for a, b in itertools.pairwise([0, *r, 0]))
 
 
 @needs_shared
 def test_every_sdvrptw_best_known_plan_validates() -> None:
     """All 52 site-dependent BKS plans (route k = vehicle k) pass the validator, including
-    the allowed-vehicle rule and VEHICLES_MAX_DURATION read as driving + service."""
+    the allowed-vehicle rule and VEHICLES_MAX_DURATION read as driving + service; each
+    ``.sol`` Cost is 1000 x the plan's full-precision length, which is the BKS a gap uses."""
     files = sorted((INSTANCES / "sdvrptw").glob("*.vrp"))
     assert len(files) == 52
     for f in files:
         inst = read_vrplib(f)
         assert inst.problem.technicians[0].max_busy_time is not None
-        routes, _ = read_solution(f.with_suffix(".sol"))
+        routes, cost = read_solution(f.with_suffix(".sol"))
         plan = time_routes(
             inst.problem, [(f"V{k + 1}", 0, [str(c) for c in r]) for k, r in enumerate(routes)]
         )
         assert validate(inst.problem, plan) == [], inst.name
+        exact = _euclidean_length(f, routes)
+        assert cost is not None and abs(cost / 1000 - exact) < 0.05, inst.name
+        assert inst.best_known(f) == cost / 1000
+        assert inst.plan_distance(plan.routes) == pytest.approx(exact, abs=1e-6), inst.name
+        # Truncated legs are shorter: measuring ours that way would flatter the gap.
+        assert plan.kpis.distance / inst.scale < exact
 
 
 @needs_shared

@@ -1,8 +1,10 @@
 """``dispatchopt bench``: solve standard instances, validate each plan, report gaps to the BKS.
 
-Gaps use the distance-only DIMACS best-known solutions of ``bks.csv`` (``bks_distance``); a
-plan counts as feasible only if every client is served and the independent validator finds
-nothing.
+Solomon and Gehring-Homberger gaps use the distance-only DIMACS best-known solutions of
+``bks.csv`` (``bks_distance``). Site-dependent (SDVRPTW) instances have none there: their gap is
+to the ``Cost`` of the ``.sol`` file beside each instance, with both plans measured at full
+precision (:meth:`~dispatchopt.io.vrplib.Instance.plan_distance`). A plan counts as feasible
+only if every client is served and the independent validator finds nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +55,11 @@ class BenchRow:
 
     @property
     def family(self) -> str:
-        """Instance family: C1, C2, R1, R2, RC1, RC2 (Solomon and Gehring-Homberger names)."""
+        """Instance family: C1, C2, R1, R2, RC1, RC2 (Solomon and Gehring-Homberger names);
+        for SDVRPTW PR01-10 (Cordeau and Laporte), PR11-24, and PR11-24A / B (Vidal et al.)."""
+        site = re.match(r"^PR(\d+)([AB]?)$", self.instance.upper())
+        if site:
+            return ("PR01-10" if int(site.group(1)) <= 10 else "PR11-24") + site.group(2)
         match = re.match(r"^([A-Za-z]+\d)", self.instance)
         return match.group(1).upper() if match else self.instance
 
@@ -114,8 +120,8 @@ def run_instance(
         instance=inst.name,
         feasible=result.is_feasible() and not violations and not result.unassigned,
         vehicles=result.kpis.routes_used,
-        cost=result.kpis.distance / inst.scale,
-        bks=bks.get(inst.name),
+        cost=inst.plan_distance(result.routes),
+        bks=bks.get(inst.name, inst.best_known(path)),
         runtime=result.runtime,
         violations=len(violations),
         unassigned=len(result.unassigned),
@@ -174,7 +180,9 @@ def run_bench(
         if progress is not None:
             progress.write(
                 f"[{k}/{len(files)}] {row.instance}: {'ok' if row.feasible else 'INFEASIBLE'} "
-                f"cost {row.cost:.1f} gap {_fmt(row.gap, '.2f')}% ({row.runtime:.1f}s)\n"
+                f"cost {row.cost:.1f} gap {_fmt(row.gap, '.2f')}% ({row.runtime:.1f}s)"
+                + "".join(f"; {ref.solver}: {ref.note}" for ref in row.references if ref.note)
+                + "\n"
             )
             progress.flush()
     if csv_path is not None:

@@ -402,7 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, help=".vrp files or directories")
     _add_bench_options(p, time_limit=10.0, references=["pyvrp", "vroom"], what="instance")
     p.add_argument("--solution-limit", type=int)
-    p.add_argument("--bks", type=Path, help="bks.csv (default: found above the instances)")
+    p.add_argument(
+        "--bks",
+        type=Path,
+        help="bks.csv (default: found above the instances; SDVRPTW: the .sol beside each)",
+    )
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser(

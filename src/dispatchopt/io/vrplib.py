@@ -6,16 +6,22 @@ Euclidean length truncated to one decimal. Inside, all values are scaled by ``SC
 they are integers: ``d_ij = floor(10 * euclid(i, j))``; times, service and windows are
 multiplied by 10 as well. Divide a plan's distance by ``SCALE`` to compare with a best-known
 solution. The window end is the latest service start; the depot's due date bounds the return.
+
+The published SDVRPTW plans are costed at full precision instead (their ``Cost`` is 1000 x
+the Euclidean distance): :meth:`Instance.plan_distance` and :meth:`Instance.best_known` give
+both sides of a gap in those units, while the search still runs on the truncated integers.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from dispatchopt.errors import InputError
 from dispatchopt.models.location import Location
@@ -23,10 +29,16 @@ from dispatchopt.models.problem import Problem
 from dispatchopt.models.technician import Shift, Technician
 from dispatchopt.models.ticket import Ticket, TimeWindow
 from dispatchopt.models.travel import MatrixTravel
+from dispatchopt.result import Route
 
 SCALE = 10
 ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
 _HEADER = re.compile(r"^\s*([A-Z_]+)\s*:\s*(.*?)\s*$")
+
+
+SDVRPTW_COST_SCALE = 1000
+"""An SDVRPTW ``.sol`` file's ``Cost`` is this many times the plan's full-precision Euclidean
+distance (checked on all 52 published plans by a test)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -36,6 +48,35 @@ class Instance:
     name: str
     problem: Problem
     scale: int = SCALE
+    coordinates: npt.NDArray[np.float64] | None = None
+    """Node coordinates in file order (row 0 the depot); client ``i`` is ticket id ``"i"``."""
+    exact_distance: bool = False
+    """Whether the set's best-known costs are full-precision Euclidean distances (SDVRPTW),
+    not DIMACS-truncated ones (Solomon, Gehring-Homberger)."""
+
+    def plan_distance(self, routes: Sequence[Route]) -> float:
+        """The routes' total distance in the units of the set's best-known costs: the plan's
+        own (truncated, unscaled) distance, or for SDVRPTW the full-precision Euclidean length
+        of depot -> clients -> depot recomputed from the coordinates."""
+        if not self.exact_distance or self.coordinates is None:
+            return sum(r.distance for r in routes) / self.scale
+        xy = self.coordinates
+        total = 0.0
+        for route in routes:
+            if route.visits:
+                nodes = [0, *(int(v.ticket_id) for v in route.visits), 0]
+                legs = np.diff(xy[nodes], axis=0)
+                total += float(np.hypot(legs[:, 0], legs[:, 1]).sum())
+        return total
+
+    def best_known(self, path: str | Path) -> float | None:
+        """The best-known cost that the ``.sol`` file beside ``path`` gives in the units of
+        :meth:`plan_distance`, for a set whose ``bks.csv`` has none (SDVRPTW); else ``None``."""
+        sol = Path(path).with_suffix(".sol")
+        if not self.exact_distance or not sol.exists():
+            return None
+        _, cost = read_solution(sol)
+        return None if cost is None else cost / SDVRPTW_COST_SCALE
 
 
 def parse_vrplib(
@@ -146,7 +187,12 @@ def read_vrplib(path: str | Path) -> Instance:
         origin=ORIGIN,
         travel=MatrixTravel(durations=dist, distances=dist),
     )
-    return Instance(name=header.get("NAME", path.stem), problem=problem)
+    return Instance(
+        name=header.get("NAME", path.stem),
+        problem=problem,
+        coordinates=coords,
+        exact_distance=header.get("TYPE", "").upper() == "SDVRPTW",
+    )
 
 
 def read_solution(path: str | Path) -> tuple[list[list[int]], float | None]:
