@@ -307,6 +307,15 @@ def test_a_day_too_large_to_search_whole_only_has_its_routes_read_back(
     (final,) = calls
     assert final.solution_limit == (None if whole else 1)
     assert (took > 5.7) if whole else (took < 5.6)
+    if whole:  # without the operators that run past the limit on a whole day
+        assert all(final.operators[k] is False for k in decompose.WHOLE_DAY_OPERATORS_OFF)
+
+
+def test_a_users_operator_settings_win_over_the_whole_day_defaults() -> None:
+    params = SolveParams(operators={"use_global_cheapest_insertion_path_lns": True})
+    ops = decompose.whole_day_params(params).operators
+    assert ops["global_cheapest_insertion_path_lns"] is True
+    assert ops["local_cheapest_insertion_path_lns"] is False
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -88,6 +88,44 @@ def test_search_goes_on_in_the_time_the_priority_repair_leaves(
     assert "search_on" not in off.details and off.runtime < 5.2
 
 
+@pytest.mark.parametrize("too_large", [True, False])
+def test_one_priority_day_only_read_back_after_its_parts_gets_the_repair(
+    monkeypatch: pytest.MonkeyPatch, too_large: bool
+) -> None:
+    """Tickets of one priority: a day planned in parts and too large to search whole (the
+    threshold lowered to 299 for a 300-ticket day) keeps time for the repair, whose insertions
+    and relocations are then the only pass over the whole day, and groups of its routes go on
+    in what the repair leaves (here all of it: the repair is stubbed to return at once); a day
+    searched whole keeps none (nothing the search would not do)."""
+    from dispatchopt import decompose
+
+    solve_module = importlib.import_module("dispatchopt.solve")
+    p = generate(300, 30, seed=2)
+    p = replace(p, tickets=tuple(replace(t, priority=Priority.NORMAL) for t in p.tickets))
+    monkeypatch.setattr(decompose, "WHOLE_DAY_MAX_TICKETS", 299 if too_large else 300)
+    repairs: list[float | None] = []
+    groups: list[float] = []
+    improve = decompose.improve
+
+    def recorded_repair(problem: Problem, plan: Result, deadline: float | None = None) -> Result:
+        repairs.append(deadline)
+        return plan
+
+    def recorded_improve(*args: object, **kwargs: object) -> object:
+        groups.append(time.perf_counter())
+        return improve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve_module, "priority_repair", recorded_repair)
+    monkeypatch.setattr(decompose, "improve", recorded_improve)
+    result = solve(p, SolveParams(time_limit=8))
+    assert_valid(p, result)
+    assert len(repairs) == (1 if too_large else 0)
+    assert len(groups) == (2 if too_large else 1)
+    assert result.runtime <= 8.1
+    if too_large:
+        assert result.runtime > 7.0  # the groups used the repair's time
+
+
 def _stale_search(cut_short: Result) -> Backend:
     """A backend whose search returns ``cut_short`` (priced by OR-Tools) and that searches
     on from given routes with OR-Tools."""
