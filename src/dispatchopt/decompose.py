@@ -111,8 +111,8 @@ WHOLE_DAY_OPERATORS_OFF = {
 """OR-Tools' cheapest-insertion LNS operators, off in the whole-day search of a day planned in
 parts (a user's own ``operators`` setting wins): each re-inserts across the whole day and runs
 past the time limit. SDVRPTW PR22B (600 clients), the same 8.96 s search from the same routes
-five times: 1.43 and 0.66 s over in two runs with them on; with them off, at most 0.08 s over
-in 15 runs."""
+five times: 1.43 and 0.66 s over in two runs with them on; with all six off at most 0.08 s
+over in five runs (and in ten more with the path or the expensive-chain pair alone off)."""
 READ_SECONDS_PER_PAIR = 2.5e-5
 """Seconds per ticket and technician shift to read a day's routes back into the backend
 (:func:`read_time`), kept from the re-planning of groups of routes. Measured (model build,
