@@ -154,12 +154,12 @@ def _search_on(
     lost to the search.
     """
     left = deadline - time.perf_counter() - _SEARCH_ON_MARGIN
-    if left - _pricing_time(plan) < _SEARCH_ON_MIN or params.solution_limit is not None:
-        return plan  # the backend reads the routes back first (:func:`_pricing_time`)
+    reading = _pricing_time(plan)  # the backend reads the routes back first
+    if left - reading < _SEARCH_ON_MIN or params.solution_limit is not None:
+        return plan
     routes = [r for r in plan.routes if r.visits]
     if decompose.reads_back_only(problem, params):
         # A whole-day search could not start on such a day: its groups go on instead.
-        reading = _pricing_time(plan)
         routes, _ = decompose.improve(
             problem, params, solver, routes, deadline=deadline - _SEARCH_ON_MARGIN - reading
         )
