@@ -90,10 +90,13 @@ RECREATE_SHARE = 0.5
 (:attr:`~dispatchopt.params.SolveParams.iterated_local_search`) before its routes go on to
 groups or segments. With 0.5 against 0.7 (ruin and recreate then on every day planned
 whole): all 56 Solomon instances at 10 s, 2.10 % against 2.24 % above the best-known
-distances; all 60 Gehring-Homberger 200 instances at 30 s, 3.46 % against 3.87 %. Not on a
-day too small for segments whose first routes are long (Solomon C2, R2, RC2: 0.81 / 3.46 /
-3.97 % with it, 0.33 / 3.73 / 2.93 % without), which is searched whole from OR-Tools' first
-solution."""
+distances; all 60 Gehring-Homberger 200 instances at 30 s, 3.46 % against 3.87 %. A day too
+small for segments whose first routes are long (Solomon C2, R2, RC2) gets it too, and then
+the whole-day search from its routes: with SISR ruining 10 visits per round that did worse
+than the whole-day search from OR-Tools' first solution (0.81 / 3.46 / 3.97 % against
+0.33 / 3.73 / 2.93 %); with 20 (same session, 10 s) it did better: 0.32 / 2.27 / 2.66 % and,
+repeated on R2 and RC2, 2.34 / 3.21 %, against 0.33 / 3.44 / 2.85 % and 0.33 / 3.43 / 2.67 %
+(R2 and RC2 with 0.3 of the time: 2.98 / 2.48 %; with 0.8: 2.64 / 4.05 %)."""
 WHOLE_DAY_MAX_TICKETS = 600
 """Largest day planned in parts whose last step searches the whole day (:func:`searches_whole`).
 On generated 1,000 x 100 days that search could not even start: OR-Tools restores the routes
@@ -452,13 +455,12 @@ def solve_in_parts(
 
     The time limit is shared :data:`CONSTRUCT_SHARE` / :data:`IMPROVE_SHARE` / the rest on a
     large day, groups until all but :data:`FINAL_SHARE` / :data:`FINAL_SHARE` on a smaller one.
-    A smaller day whose first routes are too few or too long for groups (:func:`group_size`)
-    is searched whole from its first solution, then its route segments are re-planned
-    (:func:`_search_then_segments`; not under a solution limit) if it is large enough
-    (:func:`_segments_pay`). A smaller day that gets groups or segments first replaces its first
-    solution by ruin and recreate from scratch for :data:`RECREATE_SHARE` of the time limit
-    (:func:`_recreates`). ``size``: tickets per part or group (default :data:`PART_SIZE` on a
-    day planned in parts; else :func:`group_size`).
+    A smaller day first replaces its first solution by ruin and recreate from scratch for
+    :data:`RECREATE_SHARE` of the time limit (:func:`_recreates`). One whose first routes are
+    too few or too long for groups (:func:`group_size`) is then searched whole from its routes,
+    then its route segments are re-planned (:func:`_search_then_segments`; not under a solution
+    limit) if it is large enough (:func:`_segments_pay`). ``size``: tickets per part or group
+    (default :data:`PART_SIZE` on a day planned in parts; else :func:`group_size`).
     """
     started = time.perf_counter()
     limit = params.time_limit
@@ -471,16 +473,13 @@ def solve_in_parts(
     else:
         # The first solution alone (a fraction of a second below 250 tickets) shows whether
         # the day has short routes enough for groups, or is large enough for segments; then
-        # ruin and recreate from scratch replaces it. Otherwise the search goes on from it
-        # whole: a whole-day search restarted part-way did worse than one left to run
-        # (Solomon R2, 10 s: 5.2 % against 3.8 %).
+        # ruin and recreate from scratch replaces it (see RECREATE_SHARE).
         first = solver(problem, replace(params, solution_limit=1))
         info = {"parts": 1, "first_time": time.perf_counter() - started}
         routes = [r for r in first.routes if r.visits]
         size = size or group_size(routes)
         segments = bool(routes) and _segments_pay(problem, params)
-        good_start = first.status != "no_solution" and (size is not None or segments)
-        if good_start and _recreates(params):
+        if first.status != "no_solution" and _recreates(params):
             assert limit is not None
             first = solver(problem, replace(params, time_limit=RECREATE_SHARE * limit))
             routes = [r for r in first.routes if r.visits]
