@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from dispatchopt import SolveParams, decompose, solve
 from dispatchopt.decompose import (
+    LONG_RUIN_STRING,
     RECREATE_SHARE,
     _route_groups,
     construct,
@@ -366,3 +367,26 @@ def test_ruin_and_recreate_first_on_a_day_planned_whole(name: str) -> None:
     assert_valid(problem, off)
     off_info = off.details["decomposition"]
     assert isinstance(off_info, dict) and "recreate_time" not in off_info
+
+
+@needs_shared
+@pytest.mark.parametrize(("name", "string"), [("R105", None), ("RC201", LONG_RUIN_STRING)])
+def test_longer_ruined_strings_only_on_a_day_of_long_routes(name: str, string: int | None) -> None:
+    """Solomon RC201 (four long routes: no groups) has every search after its first solution
+    ruin strings of up to :data:`LONG_RUIN_STRING`; R105 (many short routes) keeps the default,
+    and a ``ruin_string`` given in the settings is kept on either day. The plans validate."""
+    problem = read_vrplib(INSTANCES / "solomon" / f"{name}.vrp").problem
+    seen: list[int | None] = []
+
+    def recording(p: Problem, params: SolveParams, **kw: object) -> Result:
+        seen.append(params.ruin_string)
+        return solve_ortools(p, params, **kw)  # type: ignore[arg-type]
+
+    for setting, expected in ((None, string), (7, 7)):
+        seen.clear()
+        result = solve_in_parts(
+            problem, SolveParams(time_limit=2.0, ruin_string=setting), recording
+        )
+        assert_valid(problem, result)
+        assert len(seen) >= 3 and seen[0] == setting
+        assert set(seen[1:]) == {expected}

@@ -97,6 +97,15 @@ than the whole-day search from OR-Tools' first solution (0.81 / 3.46 / 3.97 % ag
 0.33 / 3.73 / 2.93 %); with 20 (same session, 10 s) it did better: 0.32 / 2.27 / 2.66 % and,
 repeated on R2 and RC2, 2.34 / 3.21 %, against 0.33 / 3.44 / 2.85 % and 0.33 / 3.43 / 2.67 %
 (R2 and RC2 with 0.3 of the time: 2.98 / 2.48 %; with 0.8: 2.64 / 4.05 %)."""
+LONG_RUIN_STRING = 20
+"""Longest ruined string (:attr:`~dispatchopt.params.SolveParams.ruin_string`) on a day planned
+whole whose first routes are too long for groups (:func:`group_size`; strings elsewhere: 10).
+Side by side in one session, one solver thread each, against strings of 10 on every day: all
+60 Gehring-Homberger 200 instances at 30 s, 2.52 % above the best-known distances against
+2.80 % (C2 / R2 / RC2 1.06 / 4.76 / 2.97 % against 1.43 / 5.66 / 3.29 %); all 56 Solomon
+instances at 10 s, 1.40 % against 1.65 % (R2 / RC2 2.27 / 2.09 % against 2.84 / 2.99 %).
+Strings of 20 on every day: GH-200 2.68 % against 2.73 %, with RC1 (routes of about 10.5
+tickets) at 3.67 % against 2.80 %, and 3.74 % against 2.86 % repeated."""
 WHOLE_DAY_MAX_TICKETS = 600
 """Largest day planned in parts whose last step searches the whole day (:func:`searches_whole`).
 On generated 1,000 x 100 days that search could not even start: OR-Tools restores the routes
@@ -459,8 +468,10 @@ def solve_in_parts(
     :data:`RECREATE_SHARE` of the time limit (:func:`_recreates`). One whose first routes are
     too few or too long for groups (:func:`group_size`) is then searched whole from its routes,
     then its route segments are re-planned (:func:`_search_then_segments`; not under a solution
-    limit) if it is large enough (:func:`_segments_pay`). ``size``: tickets per part or group
-    (default :data:`PART_SIZE` on a day planned in parts; else :func:`group_size`).
+    limit) if it is large enough (:func:`_segments_pay`); its ruin and recreate removes strings
+    of up to :data:`LONG_RUIN_STRING` visits unless ``params`` sets ``ruin_string``.
+    ``size``: tickets per part or group (default :data:`PART_SIZE` on a day planned in parts;
+    else :func:`group_size`).
     """
     started = time.perf_counter()
     limit = params.time_limit
@@ -478,6 +489,8 @@ def solve_in_parts(
         info = {"parts": 1, "first_time": time.perf_counter() - started}
         routes = [r for r in first.routes if r.visits]
         size = size or group_size(routes)
+        if size is None and params.ruin_string is None:
+            params = replace(params, ruin_string=LONG_RUIN_STRING)
         segments = bool(routes) and _segments_pay(problem, params)
         if first.status != "no_solution" and _recreates(params):
             assert limit is not None

@@ -83,6 +83,11 @@ class SolveParams:
         from given routes. A day under 250 tickets that goes on to groups of routes or
         segments gives it the first half of its time limit
         (:data:`dispatchopt.decompose.RECREATE_SHARE`).
+    ruin_string
+        Longest string of consecutive visits ruin and recreate removes from one route per
+        round (OR-Tools caps it at the average route length). ``None``: 10, or
+        :data:`dispatchopt.decompose.LONG_RUIN_STRING` on a day planned whole whose first
+        routes are too long for groups of routes.
     workers
         Portfolio size: solve this many variants in parallel processes (variant ``k`` uses
         seed ``seed + k``) and keep the cheapest plan. 1 (default) solves in this process.
@@ -111,6 +116,7 @@ class SolveParams:
     operators: Mapping[str, bool] = field(default_factory=dict)
     neighbors_ratio: float | None = None
     iterated_local_search: bool = True
+    ruin_string: int | None = None
     workers: int = 1
     priority_repair: bool = True
     decompose: bool = True
@@ -147,6 +153,14 @@ class SolveParams:
             "operators",
             FrozenDict({k.removeprefix("use_"): v for k, v in self.operators.items()}),
         )
+        if self.ruin_string is not None and (
+            isinstance(self.ruin_string, bool)
+            or not isinstance(self.ruin_string, int)
+            or self.ruin_string < 1
+        ):
+            raise InputError(
+                "params", f"ruin_string must be an integer >= 1, got {self.ruin_string!r}"
+            )
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise InputError("params", f"workers must be an integer >= 1, got {self.workers!r}")
         if self.metaheuristic not in METAHEURISTICS:

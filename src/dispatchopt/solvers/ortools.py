@@ -58,7 +58,8 @@ and recreate alone, 30 s) 5 visits gave 33.8 %, 10: 22.4 %, 15: 14.3 %, 20: 6.0 
 40: 12.4 %; on PR09 and PR15 15 / 20 / 30 / 40 gave 16.1 / 6.0 / 8.4 / 7.1 % and 11.8 / 8.7 /
 8.2 / 9.3 %."""
 _RUIN_STRING = 10
-"""Longest string of consecutive visits removed from one route per round."""
+"""Longest string of consecutive visits removed from one route per round, unless
+:attr:`~dispatchopt.params.SolveParams.ruin_string` says otherwise."""
 _STATUS = {1: "feasible", 2: "feasible", 7: "optimal"}
 
 IntArray = npt.NDArray[np.int64]
@@ -716,7 +717,7 @@ def _search_parameters(
         search.ls_operator_neighbors_ratio = params.neighbors_ratio
     _priority_first(search.local_cheapest_insertion_parameters)
     if ruin_and_recreate:
-        _ruin_and_recreate(search)
+        _ruin_and_recreate(search, params.ruin_string or _RUIN_STRING)
     operators = search.local_search_operators
     for name, on in params.operators.items():
         field = f"use_{name}"
@@ -739,12 +740,12 @@ def _search_parameters(
     return search
 
 
-def _ruin_and_recreate(search: object) -> None:
+def _ruin_and_recreate(search: object, string: int) -> None:
     """Set OR-Tools' iterated local search up as ruin and recreate (see
     :attr:`~dispatchopt.params.SolveParams.iterated_local_search`).
 
     Ruin: slack-inducing string removal (SISR; about :data:`_RUIN_VISITS` visits per round, in
-    strings of at most :data:`_RUIN_STRING` from nearby routes). Recreate: local cheapest
+    strings of at most ``string`` visits from nearby routes). Recreate: local cheapest
     insertion, with no local search after it (many cheap rounds did better than few polished
     ones: Solomon R105, RC103 and R109, 5 s, 3.1 % above the best-known distances against
     4.8 %). A worse plan replaces the current one by simulated annealing, its temperatures set
@@ -756,7 +757,7 @@ def _ruin_and_recreate(search: object) -> None:
     del ruin.ruin_strategies[:]
     sisr = ruin.ruin_strategies.add().sisr
     sisr.avg_num_removed_visits = _RUIN_VISITS
-    sisr.max_removed_sequence_size = _RUIN_STRING
+    sisr.max_removed_sequence_size = string
     sisr.bypass_factor = 0.01
     ruin.recreate_strategy.heuristic = (
         routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
