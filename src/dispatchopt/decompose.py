@@ -88,15 +88,15 @@ time to the whole-day search first), 3.73 % and 2.97 % without, each beside VROO
 RECREATE_SHARE = 0.5
 """Share of the time limit a day planned whole gives to ruin and recreate from scratch
 (:attr:`~dispatchopt.params.SolveParams.iterated_local_search`) before its routes go on to
-groups or segments. With 0.5 against 0.7 (ruin and recreate then on every day planned
-whole): all 56 Solomon instances at 10 s, 2.10 % against 2.24 % above the best-known
-distances; all 60 Gehring-Homberger 200 instances at 30 s, 3.46 % against 3.87 %. A day too
-small for segments whose first routes are long (Solomon C2, R2, RC2) gets it too, and then
-the whole-day search from its routes: with SISR ruining 10 visits per round that did worse
-than the whole-day search from OR-Tools' first solution (0.81 / 3.46 / 3.97 % against
-0.33 / 3.73 / 2.93 %); with 20 (same session, 10 s) it did better: 0.32 / 2.27 / 2.66 % and,
-repeated on R2 and RC2, 2.34 / 3.21 %, against 0.33 / 3.44 / 2.85 % and 0.33 / 3.43 / 2.67 %
-(R2 and RC2 with 0.3 of the time: 2.98 / 2.48 %; with 0.8: 2.64 / 4.05 %)."""
+groups, segments or the whole-day search. With 0.5 against 0.7 (ruin and recreate then on every
+day planned whole): all 56 Solomon instances at 10 s, 2.10 % against 2.24 % above the best-known
+distances; all 60 Gehring-Homberger 200 instances at 30 s, 3.46 % against 3.87 %. A day too small
+for segments whose first routes are long (Solomon C2, R2, RC2) gets it too, and then the
+whole-day search from its routes: with SISR ruining 10 visits per round that did worse than the
+whole-day search from OR-Tools' first solution (0.81 / 3.46 / 3.97 % against 0.33 / 3.73 /
+2.93 %); with 20 (same session, 10 s) it did better: 0.32 / 2.27 / 2.66 % and, repeated on R2 and
+RC2, 2.34 / 3.21 %, against 0.33 / 3.44 / 2.85 % and 0.33 / 3.43 / 2.67 % (R2 and RC2 with 0.3 of
+the time: 2.98 / 2.48 %; with 0.8: 2.64 / 4.05 %)."""
 LONG_RUIN_STRING = 20
 """Longest ruined string (:attr:`~dispatchopt.params.SolveParams.ruin_string`) on a day planned
 whole whose first routes are too long for groups (:func:`group_size`; strings elsewhere: 10).

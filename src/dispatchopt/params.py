@@ -39,6 +39,13 @@ METAHEURISTICS = (
 )
 
 
+def _check_count(name: str, value: object) -> None:
+    """Raise :class:`InputError` naming ``name`` unless ``value`` is an integer >= 1 (not a
+    bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError("params", f"{name} must be an integer >= 1, got {value!r}")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SolveParams:
     """How to search.
@@ -80,9 +87,9 @@ class SolveParams:
         removal, cheapest re-insertion, simulated-annealing acceptance) instead of the
         metaheuristic; searches from given routes (warm starts, re-planned groups and
         segments) keep the metaheuristic, because OR-Tools' iterated local search cannot start
-        from given routes. A day under 250 tickets that goes on to groups of routes or
-        segments gives it the first half of its time limit
-        (:data:`dispatchopt.decompose.RECREATE_SHARE`).
+        from given routes. A day under 250 tickets gives it the first half of its time limit
+        (:data:`dispatchopt.decompose.RECREATE_SHARE`), then goes on from its routes (groups
+        of routes, segments or the whole-day search).
     ruin_string
         Longest string of consecutive visits ruin and recreate removes from one route per
         round (OR-Tools caps it at the average route length). ``None``: 10, or
@@ -153,16 +160,9 @@ class SolveParams:
             "operators",
             FrozenDict({k.removeprefix("use_"): v for k, v in self.operators.items()}),
         )
-        if self.ruin_string is not None and (
-            isinstance(self.ruin_string, bool)
-            or not isinstance(self.ruin_string, int)
-            or self.ruin_string < 1
-        ):
-            raise InputError(
-                "params", f"ruin_string must be an integer >= 1, got {self.ruin_string!r}"
-            )
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
-            raise InputError("params", f"workers must be an integer >= 1, got {self.workers!r}")
+        if self.ruin_string is not None:
+            _check_count("ruin_string", self.ruin_string)
+        _check_count("workers", self.workers)
         if self.metaheuristic not in METAHEURISTICS:
             raise InputError(
                 "params",
