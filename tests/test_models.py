@@ -122,6 +122,7 @@ from tests.conftest import ORIGIN, H, make_problem, tech, ticket
         (lambda: SolveParams(time_limit=-1), "time_limit must be > 0"),
         (lambda: SolveParams(first_solution="MAGIC"), "first_solution 'MAGIC' is not one of"),
         (lambda: SolveParams(ruin_string=0), "ruin_string must be an integer >= 1, got 0"),
+        (lambda: SolveParams(ruin_visits=2.5), "ruin_visits must be an integer >= 1, got 2.5"),
     ],
 )
 def test_bad_record_names_record_and_field(build: Any, expected: str) -> None:

@@ -290,14 +290,14 @@ def test_search_options_reach_ortools(tmp_path: Path) -> None:
     assert strategies[0].sisr.avg_num_removed_visits == 20
     assert strategies[0].sisr.max_removed_sequence_size == 10
     longer = _search_parameters(
-        replace(params, ruin_string=20),
+        replace(params, ruin_string=20, ruin_visits=30),
         "PARALLEL_CHEAPEST_INSERTION",
         2.0,
         10,
         ruin_and_recreate=True,
     )
     sisr = longer.iterated_local_search_parameters.ruin_recreate_parameters.ruin_strategies[0].sisr
-    assert sisr.max_removed_sequence_size == 20 and sisr.avg_num_removed_visits == 20
+    assert sisr.max_removed_sequence_size == 20 and sisr.avg_num_removed_visits == 30
     p = generate(20, 3, seed=1)
     assert_valid(p, solve(p, replace(params, solution_limit=20)))
     with pytest.raises(InputError, match="unknown operator 'warp_drive'"):

@@ -46,7 +46,8 @@ plan's times (see :func:`_recreate`)."""
 _TRIAL_SECONDS = 0.5
 """Longest trial run of ruin and recreate (see :func:`_recreate`)."""
 _RUIN_VISITS = 20
-"""Visits removed per ruin-and-recreate round, on average (twice SISR's default of 10).
+"""Visits removed per ruin-and-recreate round, on average (twice SISR's default of 10), unless
+:attr:`~dispatchopt.params.SolveParams.ruin_visits` says otherwise.
 
 Against 10, side by side in one session (one solver thread each): all 60 Gehring-Homberger
 200 instances at 30 s, 2.75 % above the best-known distances against 3.46 %; all 56 Solomon
@@ -717,7 +718,9 @@ def _search_parameters(
         search.ls_operator_neighbors_ratio = params.neighbors_ratio
     _priority_first(search.local_cheapest_insertion_parameters)
     if ruin_and_recreate:
-        _ruin_and_recreate(search, params.ruin_string or _RUIN_STRING)
+        _ruin_and_recreate(
+            search, params.ruin_string or _RUIN_STRING, params.ruin_visits or _RUIN_VISITS
+        )
     operators = search.local_search_operators
     for name, on in params.operators.items():
         field = f"use_{name}"
@@ -740,12 +743,12 @@ def _search_parameters(
     return search
 
 
-def _ruin_and_recreate(search: object, string: int) -> None:
+def _ruin_and_recreate(search: object, string: int, visits: int) -> None:
     """Set OR-Tools' iterated local search up as ruin and recreate (see
     :attr:`~dispatchopt.params.SolveParams.iterated_local_search`).
 
-    Ruin: slack-inducing string removal (SISR; about :data:`_RUIN_VISITS` visits per round, in
-    strings of at most ``string`` visits from nearby routes). Recreate: local cheapest
+    Ruin: slack-inducing string removal (SISR; about ``visits`` visits per round, in strings of
+    at most ``string`` visits from nearby routes). Recreate: local cheapest
     insertion, with no local search after it (many cheap rounds did better than few polished
     ones: Solomon R105, RC103 and R109, 5 s, 3.1 % above the best-known distances against
     4.8 %). A worse plan replaces the current one by simulated annealing, its temperatures set
@@ -756,7 +759,7 @@ def _ruin_and_recreate(search: object, string: int) -> None:
     ruin = ils.ruin_recreate_parameters
     del ruin.ruin_strategies[:]
     sisr = ruin.ruin_strategies.add().sisr
-    sisr.avg_num_removed_visits = _RUIN_VISITS
+    sisr.avg_num_removed_visits = visits
     sisr.max_removed_sequence_size = string
     sisr.bypass_factor = 0.01
     ruin.recreate_strategy.heuristic = (
