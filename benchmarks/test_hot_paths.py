@@ -68,6 +68,25 @@ def test_model_build_2000_tickets_100_technicians(benchmark: Any) -> None:
     assert model.routing.Size() > 2000
 
 
+def test_model_build_2000_tickets_100_technicians_at_their_own_prices(benchmark: Any) -> None:
+    """The same build with every technician at another hourly price (one arc-cost matrix
+    for all of them, the rest span costs)."""
+    from dataclasses import replace
+
+    from dispatchopt.solvers.ortools import _build
+
+    base = generate(2000, 100, seed=3)
+    techs = tuple(replace(t, cost_per_hour=30.0 + 0.25 * k) for k, t in enumerate(base.technicians))
+
+    def build() -> Any:
+        fresh = base.evolve(technicians=techs)  # new Problem: travel matrix recomputed
+        return _build(fresh, SolveParams(time_limit=1))
+
+    model = benchmark.pedantic(build, rounds=1, iterations=1)
+    assert model.routing.Size() > 2000
+    assert len({t.cost_per_hour for t in techs}) == 100
+
+
 def test_json_load_2000_tickets(benchmark: Any, tmp_path: Any) -> None:
     """Reading a 2,000-ticket native JSON problem."""
     from dispatchopt.io.native_json import dump_json, load_problem, problem_to_dict

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from dispatchopt import (
     Break,
@@ -517,3 +518,32 @@ def test_pickup_alone_needs_room() -> None:
     r = solve_valid(p)
     assert [(u.ticket_id, u.reason) for u in r.unassigned] == [("big", "load")]
     assert "pickup" in r.unassigned[0].message
+
+
+def test_objective_prices_each_technician_at_its_own_rates() -> None:
+    """With every ticket served, the search's objective is the plan's operating cost
+    recomputed from the prices (:func:`~dispatchopt.result.plan_cost`), each technician at
+    their own hourly and per-km rates (breaks paid by the hour, SLA lateness), up to the
+    rounding of integer costs."""
+    from dispatchopt import generate
+    from dispatchopt.eligibility import compute_eligibility
+    from dispatchopt.result import plan_cost
+
+    day = generate(24, 5, seed=5)
+    techs = tuple(
+        replace(t, cost_per_hour=30.0 + 7.0 * k, cost_per_km=0.2 + 0.15 * (k % 3))
+        for k, t in enumerate(day.technicians)
+    )
+    may = compute_eligibility(day).allowed.any(axis=1)  # tickets someone may serve
+    tickets = tuple(
+        replace(t, preferred_technicians=frozenset())
+        for t, ok in zip(day.tickets, may, strict=True)
+        if ok
+    )
+    p = day.evolve(technicians=techs, tickets=tickets)
+    r = solve_ortools(p, SolveParams(time_limit=5.0, solution_limit=100))
+    assert validate(p, r) == [] and not r.unassigned
+    assert len({(t.cost_per_hour, t.cost_per_km) for t in techs}) == 5
+    # Breaks (paid by the hour, in the time dimension's slack) and SLA lateness are priced.
+    assert any(route.breaks for route in r.routes) and r.kpis.total_lateness > 0
+    assert r.objective == pytest.approx(plan_cost(p, r.routes), rel=1e-4)

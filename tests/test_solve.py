@@ -433,6 +433,36 @@ def test_unassigned_penalties_stay_below_int64_on_large_days() -> None:
                 assert min(mine) > below
 
 
+def test_technicians_at_their_own_prices_share_one_cost_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every technician at another hourly and per-km price: the model still holds one matrix
+    for driving time and one for arc costs (what each pays above the lowest prices is a span
+    cost), not one per technician (2,000 tickets x 100 technicians: 37.6 s and 4.4 GB to
+    build with one each). Unpriced technicians are a class of their own."""
+    day = generate(30, 6, seed=2)
+    techs = tuple(
+        replace(t, cost_per_hour=30.0 + k, cost_per_km=0.0 if k == 5 else 0.3 + 0.1 * k)
+        for k, t in enumerate(day.technicians)
+    )
+    sizes: list[int] = []
+    register = pywrapcp.RoutingModel.RegisterTransitMatrix
+
+    def counted(self: pywrapcp.RoutingModel, matrix: list[list[int]]) -> int:
+        sizes.append(len(matrix))
+        return register(self, matrix)
+
+    monkeypatch.setattr(pywrapcp.RoutingModel, "RegisterTransitMatrix", counted)
+    priced = day.evolve(technicians=techs)
+    r = solve_ortools(priced, SolveParams(time_limit=2.0, solution_limit=50))
+    assert_valid(priced, r)
+    assert len(sizes) == 3  # time, arc costs, distance (the per-km prices above the lowest)
+    sizes.clear()
+    unpriced = (replace(techs[0], cost_per_hour=0.0, cost_per_km=0.0), *techs[1:])
+    solve_ortools(day.evolve(technicians=unpriced), SolveParams(solution_limit=1))
+    assert len(sizes) == 4  # and the unpriced technician's time plus distance
+
+
 def test_initial_routes_are_read_as_given_when_shifts_end_elsewhere() -> None:
     """OR-Tools reads routes as variable indices, which differ from nodes when a place is
     only a shift's end: routes swapped between two technicians (still feasible) come back
