@@ -17,6 +17,7 @@ from dispatchopt import Location, Priority, Problem, Result, SolveParams, genera
 from dispatchopt.io.vrplib import read_vrplib
 from dispatchopt.plan import time_routes
 from dispatchopt.result import Route
+from dispatchopt.solve import portfolio_variants
 from dispatchopt.solvers import Backend
 from dispatchopt.solvers import ortools as ortools_backend
 from dispatchopt.solvers.ortools import solve_ortools
@@ -401,8 +402,26 @@ def test_portfolio_keeps_the_cheapest_valid_plan(field_day: Problem) -> None:
     objectives = result.details["portfolio"]
     assert len(objectives) == 2  # type: ignore[arg-type]
     assert result.objective == min(objectives)  # type: ignore[type-var]
-    alone = solve(field_day, replace(params, workers=1, seed=result.details["worker"]))  # type: ignore[arg-type]
+    worker = result.details["worker"]
+    assert isinstance(worker, int)
+    alone = solve(field_day, portfolio_variants(params)[worker])
     assert alone.objective == result.objective  # deterministic under a solution limit
+
+
+def test_portfolio_workers_differ_in_seed_and_ruin_size() -> None:
+    """Worker k: seed + k, ruin sizes in turn from PORTFOLIO_RUIN_VISITS (a user's own
+    ruin_visits wins), one worker each, the time limit less the margin."""
+    from dispatchopt.solve import _PORTFOLIO_MARGIN, PORTFOLIO_RUIN_VISITS
+
+    three = portfolio_variants(SolveParams(time_limit=10, seed=4, workers=3))
+    assert [p.seed for p in three] == [4, 5, 6]
+    assert [p.ruin_visits for p in three] == [
+        PORTFOLIO_RUIN_VISITS[k % len(PORTFOLIO_RUIN_VISITS)] for k in range(3)
+    ]
+    assert len({p.ruin_visits for p in three}) == 2
+    assert all(p.workers == 1 and p.time_limit == 10 - _PORTFOLIO_MARGIN for p in three)
+    own = portfolio_variants(SolveParams(workers=2, ruin_visits=15))
+    assert [p.ruin_visits for p in own] == [15, 15]
 
 
 def test_unassigned_penalties_stay_below_int64_on_large_days() -> None:

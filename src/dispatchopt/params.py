@@ -101,8 +101,10 @@ class SolveParams:
         above the best-known distances against 3.72 % and 3.21 % in two pairs of runs side by
         side; on R1 and RC1 (short routes) 3.38 % against 2.94 %.
     workers
-        Portfolio size: solve this many variants in parallel processes (variant ``k`` uses
-        seed ``seed + k``) and keep the cheapest plan. 1 (default) solves in this process.
+        Portfolio size: solve this many variants in parallel processes and keep the best plan
+        (:func:`dispatchopt.solve.portfolio_variants`: variant ``k`` uses seed ``seed + k``,
+        and every other one ruins 30 visits per round unless ``ruin_visits`` is set). 1
+        (default) solves in this process.
     priority_repair
         After the search, serve unassigned tickets by ejecting strictly lower-priority visits
         (:mod:`dispatchopt.ejection`); 20 % of the time limit (at most 10 s) is kept for it
