@@ -96,7 +96,8 @@ class SolveParams:
         :data:`dispatchopt.decompose.LONG_RUIN_STRING` on a day planned whole whose first
         routes are too long for groups of routes.
     ruin_visits
-        Visits ruin and recreate removes per round, on average (``None``: 20). 30 did not
+        Visits ruin and recreate removes per round, on average (``None``: 20; in a portfolio,
+        30 on every other worker, :data:`dispatchopt.solve.PORTFOLIO_RUIN_VISITS`). 30 did not
         pay on Gehring-Homberger 200 at 30 s: on R2 and RC2 (long routes) 3.42 % and 3.75 %
         above the best-known distances against 3.72 % and 3.21 % in two pairs of runs side by
         side; on R1 and RC1 (short routes) 3.38 % against 2.94 %.
