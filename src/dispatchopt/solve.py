@@ -204,11 +204,7 @@ def portfolio_variants(params: SolveParams) -> list[SolveParams]:
             workers=1,
             seed=params.seed + k,
             time_limit=limit,
-            ruin_visits=(
-                params.ruin_visits
-                if params.ruin_visits is not None
-                else PORTFOLIO_RUIN_VISITS[k % len(PORTFOLIO_RUIN_VISITS)]
-            ),
+            ruin_visits=params.ruin_visits or PORTFOLIO_RUIN_VISITS[k % len(PORTFOLIO_RUIN_VISITS)],
         )
         for k in range(params.workers)
     ]

@@ -519,31 +519,29 @@ def _prices(problem: Problem, veh_transit: Sequence[IntArray]) -> list[_Price]:
     of 2,100 x 2,100 before, two now. Technicians without prices are their own class (time
     plus distance, waiting free).
     """
-    techs = problem.technicians
     second = COST_SCALE / 3600.0
     metre = COST_SCALE / 1000.0
-    keys: list[tuple[int, bool]] = []
-    for v, veh in enumerate(problem.vehicles):
-        tech = techs[veh.technician]
-        keys.append((id(veh_transit[v]), (tech.cost_per_hour, tech.cost_per_km) != (0.0, 0.0)))
+    techs = [problem.technicians[veh.technician] for veh in problem.vehicles]
+    keys = [
+        (id(transit), (t.cost_per_hour, t.cost_per_km) != (0.0, 0.0))
+        for transit, t in zip(veh_transit, techs, strict=True)
+    ]
     lowest: dict[tuple[int, bool], tuple[float, float]] = {}
-    for key, veh in zip(keys, problem.vehicles, strict=True):
-        tech = techs[veh.technician]
+    for key, t in zip(keys, techs, strict=True):
         hour, km = lowest.get(key, (math.inf, math.inf))
-        lowest[key] = (min(hour, tech.cost_per_hour), min(km, tech.cost_per_km))
+        lowest[key] = (min(hour, t.cost_per_hour), min(km, t.cost_per_km))
     prices = []
-    for key, veh in zip(keys, problem.vehicles, strict=True):
-        tech = techs[veh.technician]
+    for key, t in zip(keys, techs, strict=True):
         hour, km = lowest[key]
-        span = round((tech.cost_per_hour - hour) * second)
+        span = round((t.cost_per_hour - hour) * second)
         prices.append(
             _Price(
                 key=key,
                 arc_per_second=hour * second,
                 arc_per_metre=km * metre,
                 span_per_second=span,
-                slack_per_second=round(tech.cost_per_hour * second) - span,
-                span_per_metre=round((tech.cost_per_km - km) * metre),
+                slack_per_second=round(t.cost_per_hour * second) - span,
+                span_per_metre=round((t.cost_per_km - km) * metre),
             )
         )
     return prices
